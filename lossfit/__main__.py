@@ -1,0 +1,5 @@
+"""`python -m lossfit` runs the command line."""
+
+from lossfit.cli import main
+
+main()

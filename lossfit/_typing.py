@@ -1,0 +1,12 @@
+"""Type aliases shared across lossfit."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+Array = npt.NDArray[np.float64]
+Task = Literal["regression", "binary", "multiclass"]
+TASKS: tuple[Task, ...] = ("regression", "binary", "multiclass")

@@ -1,0 +1,69 @@
+"""Every user-facing failure, and the exit codes the command line maps them to.
+
+The library raises a `LossfitError` subclass whenever the *user* got something
+wrong (a name, a number, a file, a label set). The CLI catches `LossfitError`
+once, prints its message on one line and exits with `ExitCode.USAGE`. Anything
+else that escapes is a bug and exits with `ExitCode.INTERNAL` and a traceback.
+
+Messages say what was wrong, what was expected, what was received and, where it
+helps, the fix: "Unknown loss `hubber`. Did you mean `huber`? Expected one of: ...".
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Exit codes of the `lossfit` command (documented in the README and --help)."""
+
+    OK = 0
+    INTERNAL = 1  # a bug: reported with a traceback
+    USAGE = 2  # a user mistake: bad option, name, number, file or data
+    DIVERGED = 3  # training produced NaN/inf; history and plots are still written
+    INTERRUPTED = 130  # Ctrl-C; everything up to the last finished epoch is written
+
+
+class LossfitError(Exception):
+    """A user mistake. The message is one line that names the problem and the fix."""
+
+
+class ConfigError(LossfitError):
+    """An invalid option or config value: wrong type, out of range, unknown key."""
+
+
+class SpecError(ConfigError):
+    """A registry spec such as `huber(delta=0.5)` that cannot be parsed or applied."""
+
+
+class UnknownNameError(ConfigError):
+    """A name that is not in a registry (a loss, optimizer, model or dataset)."""
+
+
+class TaskMismatchError(ConfigError):
+    """A loss, model and dataset that do not belong to the same task."""
+
+
+class DataError(LossfitError):
+    """Data that cannot be used: empty, NaN, wrong shape, missing file."""
+
+
+class ShapeError(DataError):
+    """Arrays whose shapes do not fit together (never silently broadcast)."""
+
+
+class LabelError(DataError):
+    """Targets outside a loss's domain: wrong label set, class index out of range."""
+
+
+class DivergenceError(Exception):
+    """Training produced a non-finite loss or parameters.
+
+    Not a `LossfitError`: the run is not a user mistake in the usual sense and
+    it is reported with its own exit code (`ExitCode.DIVERGED`) after the run
+    folder has been written.
+    """
+
+    def __init__(self, epoch: int, message: str) -> None:
+        super().__init__(message)
+        self.epoch = epoch
