@@ -232,6 +232,7 @@ def _describe(hint: Any) -> str:
         return "one of " + ", ".join(repr(arg) for arg in typing.get_args(hint))
     if typing.get_origin(hint) in (tuple, list):
         args = typing.get_args(hint)
-        return f"a tuple of {_describe(args[0])}s" if args else "a tuple"
+        plural = {bool: "booleans", int: "whole numbers", float: "numbers", str: "strings"}
+        return f"a tuple of {plural.get(args[0], 'values')}" if args else "a tuple"
     names = {bool: "True or False", int: "a whole number", float: "a number", str: "a string"}
     return names.get(hint, getattr(hint, "__name__", str(hint)))

@@ -1,0 +1,264 @@
+"""The Python API behind the command line: build a run from a RunConfig, then run it.
+
+    >>> import lossfit
+    >>> result = lossfit.train(loss="mse", dataset="linear", epochs=100)   # doctest: +SKIP
+    >>> result.summary.status, result.records[-1].train_loss                # doctest: +SKIP
+
+`prepare` does every check and builds every object *before* anything is
+written, so a user mistake never leaves a half-made run folder behind. `run`
+drives the training loop and hands each record to the sinks.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from lossfit import data as datasets
+from lossfit import losses, metrics, models, optimizers, training
+from lossfit.config import RunConfig, build_config
+from lossfit.errors import ConfigError, DivergenceError, TaskMismatchError
+from lossfit.sinks import RunInfo, RunSummary, Sink
+from lossfit.spec import parse_spec
+from lossfit.training import EpochRecord, TrainingData
+
+# Independent random streams derived from the run's seed (data streams live in lossfit.data).
+STREAM_INIT, STREAM_BATCHES = 2, 3
+
+
+@dataclass
+class Prepared:
+    """A run ready to start: validated config and every built object."""
+
+    config: RunConfig
+    resolved: dict[str, Any]  # the experiment config with every spec fully resolved
+    dataset: Any
+    data: TrainingData
+    model: Any
+    loss: Any
+    optimizer: Any
+    title: str
+
+
+@dataclass
+class TrainResult:
+    """What `lossfit.train` returns."""
+
+    summary: RunSummary
+    records: list[EpochRecord]
+    prepared: Prepared = field(repr=False)
+
+    @property
+    def model(self) -> Any:
+        return self.prepared.model
+
+
+def prepare(config: RunConfig) -> Prepared:
+    """Check everything and build dataset, loss, model and optimizer; nothing is written."""
+    loss = losses.get(config.loss)
+    dataset_spec = config.dataset or datasets.default_for_task(loss.task)
+    check_task(loss, dataset_spec)
+    optimizer_name, optimizer_kwargs = parse_spec(config.optimizer, what="optimizer spec")
+    if "lr" in optimizer_kwargs:
+        raise ConfigError(
+            f"Give the learning rate with --lr (or `lr` in the config), not inside the optimizer spec "
+            f"`{config.optimizer}`."
+        )
+    optimizer = optimizers.get(optimizer_name, lr=config.lr, **optimizer_kwargs)
+    model = models.get("linear" if config.model == "auto" else config.model)
+    if config.batch_size is not None and config.batch_size < 1:
+        raise ConfigError(f"--batch-size must be at least 1, got {config.batch_size}.")
+
+    dataset = datasets.load(dataset_spec, seed=config.seed, val_split=config.val_split)
+    y_train, y_val = dataset.y_train, dataset.y_val
+    n_classes = dataset.n_classes
+    if loss.task == "multiclass" and dataset.task == "binary":  # softmax over two classes
+        y_train, y_val = y_train.astype(np.int64), y_val.astype(np.int64)
+    data = TrainingData(
+        dataset.X_train, loss.prepare_targets(y_train), dataset.X_val,
+        loss.prepare_targets(y_val) if len(y_val) else y_val, task=_metric_task(loss, dataset),
+    )
+    model.build(dataset.n_features, loss.n_outputs(n_classes), np.random.default_rng([config.seed, STREAM_INIT]))
+
+    resolved = config.experiment_dict()
+    resolved.update(
+        loss=losses.spec_of(loss), dataset=dataset.spec, model=models.spec_of(model),
+        optimizer=optimizers.spec_of(optimizer),
+    )
+    title = f"{config.loss} on {dataset.name} · {model.describe(loss.task)} · {optimizer_name} lr={config.lr:g}"
+    return Prepared(config, resolved, dataset, data, model, loss, optimizer, title)
+
+
+def _metric_task(loss: Any, dataset: Any) -> str:
+    return "multiclass" if loss.task == "multiclass" else dataset.task
+
+
+def check_task(loss: Any, dataset_spec: str) -> None:
+    """Refuse a loss that does not fit the dataset's task, listing the losses that do."""
+    dataset_task = datasets.task_of(dataset_spec)
+    fits = loss.task == dataset_task or (loss.task == "multiclass" and dataset_task == "binary")
+    if fits:
+        return
+    dataset_name = parse_spec(dataset_spec, what="dataset spec")[0]
+    suitable = ", ".join(losses.for_task(dataset_task))
+    raise TaskMismatchError(
+        f"Loss `{loss.name}` is for {loss.task} but dataset `{dataset_name}` is a {dataset_task} dataset. "
+        f"Losses for {dataset_task}: {suitable}. Or pick a {loss.task} dataset such as "
+        f"`{datasets.default_for_task(loss.task)}`."
+    )
+
+
+def run(
+    prepared: Prepared, sinks: Sequence[Sink], should_stop: Callable[[], bool] = lambda: False
+) -> RunSummary:
+    """Train, feeding every record to every sink; the sinks are closed however the run ends."""
+    config = prepared.config
+    info = RunInfo(
+        title=prepared.title, task=prepared.data.task, main_metric=metrics.MAIN[prepared.data.task],
+        epochs=config.epochs, n_train=len(prepared.data.X_train), n_val=len(prepared.data.X_val),
+        config=prepared.resolved, prepared=prepared,
+    )
+    records: list[EpochRecord] = []
+    status, message = "completed", None
+    opened: list[Sink] = []
+    try:
+        for sink in sinks:
+            sink.open(info)
+            opened.append(sink)
+        start = time.perf_counter()
+        loop = training.train(
+            prepared.model, prepared.loss, prepared.optimizer, prepared.data, epochs=config.epochs,
+            rng=np.random.default_rng([config.seed, STREAM_BATCHES]), batch_size=config.batch_size,
+            l2=config.l2, should_stop=should_stop,
+        )
+        try:
+            for record in loop:
+                records.append(record)
+                for sink in opened:
+                    sink.write(record)
+        except DivergenceError as err:
+            status, message = "diverged", divergence_message(prepared, err)
+        train_seconds = time.perf_counter() - start
+        if status == "completed" and records and records[-1].epoch < config.epochs:
+            status = "interrupted"
+            message = f"Interrupted after epoch {records[-1].epoch} of {config.epochs}."
+    except BaseException:
+        summary = _summary(prepared, records, "interrupted", 0.0, "Stopped by an error.")
+        for sink in opened:
+            _close_quietly(sink, summary)
+        raise
+    summary = _summary(prepared, records, status, train_seconds, message)
+    for sink in opened:
+        sink.close(summary)
+    return summary
+
+
+def _close_quietly(sink: Sink, summary: RunSummary) -> None:
+    try:
+        sink.close(summary)
+    except Exception:  # the original error matters more than a failing sink
+        pass
+
+
+def _summary(
+    prepared: Prepared, records: list[EpochRecord], status: str, seconds: float, message: str | None
+) -> RunSummary:
+    data = prepared.data
+    X, y = (data.X_val, data.y_val) if len(data.X_val) else (data.X_train, data.y_train)
+    final_metrics: dict[str, float] = {}
+    if records and status != "diverged":
+        final_metrics = metrics.final_metrics(data.task, prepared.model.predict(X), y)
+    parts = training.summarize(records)
+    return RunSummary(
+        status=status, epochs=records[-1].epoch if records else 0, train_seconds=seconds,
+        final=parts["final"], best=parts["best"], final_metrics=final_metrics,
+        config=prepared.resolved, message=message,
+    )
+
+
+def divergence_message(prepared: Prepared, err: DivergenceError) -> str:
+    """One or two lines: what happened, and a learning rate that would work."""
+    lr = prepared.config.lr
+    text = f"Training diverged at epoch {err.epoch}: {err}, with lr {lr:g}."
+    limit = stable_lr_limit(prepared)
+    if limit is not None and lr >= limit:
+        text += (
+            f" For this problem gradient descent is stable only for lr < 2/lambda_max = {limit:.3g} "
+            f"(lambda_max = {2 / limit:.3g}, the largest curvature of the loss); try --lr {_nice_below(limit)}."
+        )
+    else:
+        text += f" Try a smaller --lr, e.g. {_nice_below(lr)}."
+    return text
+
+
+def stable_lr_limit(prepared: Prepared) -> float | None:
+    """2/lambda_max for MSE on a linear model (a quadratic loss), else None.
+
+    The loss mean((Xw + b - y)^2) + (l2/2)|w|^2 has the constant Hessian
+    H = (2/n) [X 1]^T [X 1] + l2*diag(1..1, 0); gradient descent converges iff lr < 2/lambda_max(H).
+    """
+    if prepared.loss.name != "mse" or not isinstance(prepared.model, models.Linear):
+        return None
+    X = prepared.data.X_train
+    A = np.column_stack([X, np.ones(len(X))])
+    hessian = 2.0 * (A.T @ A) / len(X)
+    hessian[:-1, :-1] += prepared.config.l2 * np.eye(X.shape[1])
+    lambda_max = float(np.linalg.eigvalsh(hessian)[-1])
+    return 2.0 / lambda_max if lambda_max > 0 else None
+
+
+def _nice_below(value: float) -> str:
+    """A round number a bit below `value`: 0.87 -> 0.5, 0.1 -> 0.05."""
+    exponent = math.floor(math.log10(value))
+    for mantissa in (5, 2, 1):
+        candidate = mantissa * 10.0**exponent
+        if candidate < value * 0.95:
+            return f"{candidate:g}"
+    return f"{10.0 ** (exponent - 1) * 5:g}"
+
+
+def train(*, out: str | Path | None = None, progress: str = "none", plot: bool = True, **options: Any) -> TrainResult:
+    """Train from Python with the same options as `lossfit train`.
+
+    Writes a run folder only when `out` is given; shows progress on stderr only
+    when `progress` is "rich" or "plain".
+    """
+    from lossfit import display, runs
+
+    config = build_config(None, {**options, "progress": progress, "plot": plot,
+                                 "out": str(out) if out is not None else None})
+    if out is not None:
+        runs.check_out_dir(Path(out))
+    prepared = prepare(config)
+    sinks: list[Sink] = []
+    shown = display.progress_sink(progress, display.Terminal.create())
+    if shown is not None:
+        sinks.append(shown)
+    recorder = Recorder()
+    sinks.append(recorder)
+    if out is not None:
+        sinks.append(runs.RunFolder(Path(out), plot=plot))
+    summary = run(prepared, sinks)
+    return TrainResult(summary, recorder.records, prepared)
+
+
+class Recorder:
+    """Sink that keeps every record in memory."""
+
+    def __init__(self) -> None:
+        self.records: list[EpochRecord] = []
+
+    def open(self, info: RunInfo) -> None:
+        self.records = []
+
+    def write(self, record: EpochRecord) -> None:
+        self.records.append(record)
+
+    def close(self, summary: RunSummary) -> None:
+        pass

@@ -1,0 +1,230 @@
+"""The `lossfit` command: parse options, build a RunConfig, call the library, print.
+
+No math lives here. numpy and matplotlib are imported inside the commands, so
+`lossfit --help` and `lossfit --version` stay instant.
+
+This module is the one error boundary: a `LossfitError` (a user mistake) or a
+usage error becomes one line on stderr and exit code 2, with no traceback.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import click
+import typer
+from typer.core import TyperGroup
+
+from lossfit import __version__
+from lossfit.errors import ExitCode, LossfitError
+
+EXIT_CODES_HELP = (
+    "Exit codes: 0 finished · 1 internal error (a bug) · 2 user mistake (bad option, name, number, "
+    "file or data) · 3 training diverged (history and plots still written) · 130 interrupted by Ctrl-C "
+    "(everything up to the last finished epoch is written)."
+)
+
+
+class OneLineErrors(TyperGroup):
+    """Reports usage errors and LossfitErrors as one line on stderr with exit code 2."""
+
+    def main(self, args: Any = None, prog_name: Any = None, complete_var: Any = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        try:
+            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.UsageError as err:
+            command = err.ctx.command_path if err.ctx else "lossfit"
+            _fail(f"{err.format_message()} (see `{command} --help`)", ExitCode.USAGE, standalone_mode)
+        except click.ClickException as err:
+            _fail(err.format_message(), err.exit_code, standalone_mode)
+        except click.exceptions.Abort:
+            _fail("Aborted.", ExitCode.INTERRUPTED, standalone_mode)
+        except LossfitError as err:
+            _fail(str(err), ExitCode.USAGE, standalone_mode)
+        if not standalone_mode:
+            return result
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+def _fail(message: str, code: int, standalone_mode: bool) -> None:
+    from lossfit.display import Terminal
+
+    Terminal.create().error(message)
+    if standalone_mode:
+        sys.exit(code)
+    raise click.exceptions.Exit(code)
+
+
+app = typer.Typer(
+    cls=OneLineErrors,
+    name="lossfit",
+    help="A workbench for learning how loss functions and gradient descent behave.",
+    epilog=EXIT_CODES_HELP,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"lossfit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """A workbench for learning how loss functions and gradient descent behave."""
+
+
+SPEC_HELP = "NAME or NAME(key=value, ...)"
+
+
+@app.command(epilog=EXIT_CODES_HELP)
+def train(
+    loss: Annotated[Optional[str], typer.Option(help=f"Loss, {SPEC_HELP}, e.g. mse, 'huber(delta=0.5)'. [default: mse]")] = None,
+    dataset: Annotated[Optional[str], typer.Option(help=f"Dataset, {SPEC_HELP}, e.g. 'moons(noise=0.3)'. [default: follows the loss's task: linear, moons or blobs]")] = None,
+    model: Annotated[Optional[str], typer.Option(help="Model; 'auto' picks the one the loss's task needs. [default: auto]")] = None,
+    optimizer: Annotated[Optional[str], typer.Option(help=f"Optimizer, {SPEC_HELP}, e.g. 'sgd(momentum=0.9)'. [default: sgd]")] = None,
+    lr: Annotated[Optional[float], typer.Option(help="Learning rate. [default: 0.1]")] = None,
+    epochs: Annotated[Optional[int], typer.Option(help="Passes over the training data. [default: 200]")] = None,
+    batch_size: Annotated[Optional[str], typer.Option("--batch-size", help="Samples per step, or 'full' for plain gradient descent. [default: full]")] = None,
+    seed: Annotated[Optional[int], typer.Option(help="Seed for data, split, initialisation and batches. [default: 0]")] = None,
+    val_split: Annotated[Optional[float], typer.Option("--val-split", help="Fraction held out for validation; 0 trains on everything. [default: 0.2]")] = None,
+    l2: Annotated[Optional[float], typer.Option(help="L2 penalty (l2/2)*||w||^2 on the weights (not biases). [default: 0]")] = None,
+    out: Annotated[Optional[Path], typer.Option(help="Run folder to create. [default: runs/<dataset>-<loss>-<optimizer>-<time>]")] = None,
+    config: Annotated[Optional[Path], typer.Option("--config", help="TOML file with the same keys as these options; options given here win.")] = None,
+    progress: Annotated[Optional[str], typer.Option(help="auto (a live table on a terminal, plain lines otherwise), rich, plain or none. [default: auto]")] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the run summary (metrics.json) as JSON on stdout.")] = False,
+    no_plot: Annotated[bool, typer.Option("--no-plot", help="Do not draw the PNG plots.")] = False,
+) -> None:
+    """Train a model with a loss and an optimizer; watch the loss; keep a run folder.
+
+    With no options: mean squared error on a noisy line, full-batch gradient descent.
+    """
+    import json
+
+    from lossfit import api, display, runs
+    from lossfit.config import build_config
+
+    terminal = display.Terminal.create()
+    options = {
+        "loss": loss, "dataset": dataset, "model": model, "optimizer": optimizer, "lr": lr,
+        "epochs": epochs, "batch_size": batch_size, "seed": seed, "val_split": val_split, "l2": l2,
+        "out": str(out) if out is not None else None, "progress": progress,
+        "plot": False if no_plot else None,
+    }
+    run_config = build_config(config, options)
+    if run_config.out is not None:
+        runs.check_out_dir(Path(run_config.out))
+    prepared = api.prepare(run_config)
+    out_dir = Path(run_config.out) if run_config.out else runs.default_run_dir(
+        prepared.dataset.name, prepared.loss.name, run_config.optimizer
+    )
+    sinks: list[Any] = []
+    shown = display.progress_sink(run_config.progress, terminal)
+    if shown is not None:
+        sinks.append(shown)
+    sinks.append(runs.RunFolder(out_dir, plot=run_config.plot))
+
+    with _stop_on_ctrl_c() as stop:
+        summary = api.run(prepared, sinks, should_stop=stop.is_set)
+    summary = _with_folder(summary, sinks[-1])
+
+    if json_output:
+        terminal.out.print_json(json.dumps(summary.to_json()), highlight=False) if terminal.out.is_terminal \
+            else print(json.dumps(summary.to_json(), indent=2))
+    else:
+        _print_summary(terminal, prepared, summary)
+    if summary.status == "diverged":
+        raise typer.Exit(ExitCode.DIVERGED)
+    if summary.status == "interrupted":
+        raise typer.Exit(ExitCode.INTERRUPTED)
+
+
+def _with_folder(summary: Any, folder: Any) -> Any:
+    from dataclasses import replace
+
+    return replace(summary, out_dir=folder.path, files=tuple(folder.files))
+
+
+def _print_summary(terminal: Any, prepared: Any, summary: Any) -> None:
+    from lossfit.display import METRIC_LABELS, format_number
+
+    if summary.message:
+        terminal.err.print(summary.message, style="yellow" if summary.status != "diverged" else "bold red",
+                           highlight=False, markup=False)
+    final = summary.final or {}
+    words = {"completed": "Finished", "interrupted": "Interrupted", "diverged": "Diverged",
+             "early_stopped": "Stopped early"}
+    lines = [f"{words.get(summary.status, summary.status)}: {summary.epochs} epochs in {summary.train_seconds:.3f} s."]
+    parts = [f"train loss {format_number(final.get('train_loss', float('nan')))}"]
+    if final.get("val_loss") is not None:
+        parts.append(f"val loss {format_number(final['val_loss'])}")
+    for key, value in summary.final_metrics.items():
+        parts.append(f"{METRIC_LABELS.get(key, key)} {format_number(value)}")
+    lines.append("  " + " · ".join(parts))
+    fitted = _fitted_line(prepared)
+    if fitted:
+        lines.append(f"  fitted line: {fitted}")
+    lines.append(f"Run folder: {summary.out_dir}/  ({' '.join(summary.files)})")
+    for line in lines:
+        terminal.out.print(line, highlight=False, markup=False)
+
+
+def _fitted_line(prepared: Any) -> str | None:
+    """For one-feature linear regression: the line in the data's original units."""
+    dataset, model = prepared.dataset, prepared.model
+    if dataset.task != "regression" or dataset.n_features != 1 or len(model.params) != 2:
+        return None
+    w, b = float(model.params[0][0]), float(model.params[1][0])
+    slope = w / float(dataset.x_std[0])
+    intercept = b - slope * float(dataset.x_mean[0])
+    sign = "+" if intercept >= 0 else "-"
+    return f"y = {slope:.4g}·x {sign} {abs(intercept):.4g}"
+
+
+class _StopFlag:
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def is_set(self) -> bool:
+        return self._event.is_set()
+
+    def set(self) -> None:
+        self._event.set()
+
+
+@contextmanager
+def _stop_on_ctrl_c() -> Iterator[_StopFlag]:
+    """First Ctrl-C: finish the current epoch, then stop. A second Ctrl-C stops at once."""
+    flag = _StopFlag()
+    if threading.current_thread() is not threading.main_thread():
+        yield flag
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        flag.set()
+        signal.signal(signal.SIGINT, previous)
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield flag
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,180 @@
+"""RunConfig: one validated, frozen description of a training run.
+
+Values come from three places, later ones winning:
+
+    built-in defaults  <  --config FILE.toml  <  command-line options
+
+The TOML file uses the same keys as the command-line options (`batch_size` or
+`batch-size`), at the top level:
+
+    loss = "huber(delta=0.5)"
+    dataset = "outliers(fraction=0.2)"
+    optimizer = "sgd(momentum=0.9)"
+    lr = 0.05
+    epochs = 300
+
+`experiment_dict()` is what a run folder's config.toml holds: passing that file
+back with --config reproduces the run to the same numbers.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import tomllib
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, Literal
+
+from lossfit.errors import ConfigError
+
+Progress = Literal["auto", "rich", "plain", "none"]
+PROGRESS_MODES: tuple[str, ...] = ("auto", "rich", "plain", "none")
+
+# Keys that describe the experiment (saved to config.toml) vs how it is shown and where it goes.
+EXPERIMENT_KEYS = (
+    "loss", "dataset", "model", "optimizer", "lr", "epochs", "batch_size", "seed", "val_split", "l2",
+)
+OUTPUT_KEYS = ("out", "progress", "plot")
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything a run needs. `dataset=None` means: the default dataset for the loss's task."""
+
+    loss: str = "mse"
+    dataset: str | None = None
+    model: str = "auto"
+    optimizer: str = "sgd"
+    lr: float = 0.1
+    epochs: int = 200
+    batch_size: int | None = None  # None: the full batch, i.e. plain gradient descent
+    seed: int = 0
+    val_split: float = 0.2
+    l2: float = 0.0
+    out: str | None = None
+    progress: Progress = "auto"
+    plot: bool = True
+
+    def __post_init__(self) -> None:
+        validate({f.name: getattr(self, f.name) for f in fields(self)}, source="option")
+
+    def experiment_dict(self) -> dict[str, Any]:
+        """The keys that define the run's numbers, as TOML-ready values."""
+        values = {key: getattr(self, key) for key in EXPERIMENT_KEYS}
+        values["batch_size"] = "full" if self.batch_size is None else self.batch_size
+        if values["dataset"] is None:
+            del values["dataset"]
+        return values
+
+    def with_updates(self, **changes: Any) -> RunConfig:
+        return replace(self, **changes)
+
+
+def _where(key: str, source: str) -> str:
+    return f"`{key}` in {source}" if source != "option" else f"--{key.replace('_', '-')}"
+
+
+def validate(values: dict[str, Any], source: str) -> None:
+    """Range checks that do not need the registries (names are checked when built).
+
+    `values` may hold only some keys (those read from a file); `source` is
+    "option" or the file's path, and only changes how the key is named.
+    """
+    config = SimpleNamespace(**{**_DEFAULTS, **values})
+    if not (math.isfinite(config.lr) and config.lr > 0):
+        raise ConfigError(f"{_where('lr', source)} must be a positive finite number, got {config.lr}. Try 0.1.")
+    if config.epochs < 1:
+        raise ConfigError(f"{_where('epochs', source)} must be at least 1, got {config.epochs}.")
+    if config.batch_size is not None and config.batch_size < 1:
+        raise ConfigError(
+            f"{_where('batch_size', source)} must be a positive whole number or 'full', got {config.batch_size}."
+        )
+    if config.seed < 0:
+        raise ConfigError(f"{_where('seed', source)} must be 0 or more, got {config.seed}.")
+    if not (0 <= config.val_split < 1):
+        raise ConfigError(
+            f"{_where('val_split', source)} must be in [0, 1) (0 trains on everything), got {config.val_split}."
+        )
+    if not (math.isfinite(config.l2) and config.l2 >= 0):
+        raise ConfigError(f"{_where('l2', source)} must be 0 or a positive finite number, got {config.l2}.")
+    if config.progress not in PROGRESS_MODES:
+        raise ConfigError(
+            f"{_where('progress', source)} must be one of {', '.join(PROGRESS_MODES)}, got {config.progress!r}."
+        )
+    for key in ("loss", "model", "optimizer", "dataset"):
+        value = getattr(config, key)
+        if value is not None and not value.strip():
+            raise ConfigError(f"{_where(key, source)} is empty; give a name such as `{RunConfig.loss}`.")
+
+
+_DEFAULTS = {f.name: f.default for f in fields(RunConfig)}
+
+
+_FIELD_TYPES = {f.name: f.type for f in fields(RunConfig)}
+
+
+def coerce_value(key: str, value: Any, source: str) -> Any:
+    """Check one raw value (from TOML or the CLI) against the field's type."""
+    where = _where(key, source)
+    if key == "batch_size":
+        if isinstance(value, str) and value.strip().lower() == "full":
+            return None
+        if isinstance(value, str) and value.strip().isdigit():
+            return int(value)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        raise ConfigError(f"{where} must be a positive whole number or 'full', got {value!r}.")
+    if key in ("lr", "val_split", "l2"):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        raise ConfigError(f"{where} must be a number, got {value!r} ({type(value).__name__}).")
+    if key in ("epochs", "seed"):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        raise ConfigError(f"{where} must be a whole number, got {value!r} ({type(value).__name__}).")
+    if key == "plot":
+        if isinstance(value, bool):
+            return value
+        raise ConfigError(f"{where} must be true or false, got {value!r}.")
+    if not isinstance(value, str):
+        raise ConfigError(f"{where} must be a string, got {value!r} ({type(value).__name__}).")
+    return value
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Read a config file into {key: value}, with every key known and every value well typed."""
+    if not path.exists():
+        raise ConfigError(f"Config file not found: {path}. Check the path given to --config.")
+    if path.is_dir():
+        raise ConfigError(f"--config expects a TOML file, but {path} is a folder.")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"Cannot read {path}: it is not a text file (expected TOML).") from None
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"Cannot read {path}: invalid TOML ({err}).") from None
+    known = [f.name for f in fields(RunConfig)]
+    values = {}
+    for raw_key, value in raw.items():
+        key = raw_key.replace("-", "_")
+        if key not in known:
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = f" Did you mean `{close[0]}`?" if close else ""
+            raise ConfigError(f"Unknown key `{raw_key}` in {path}.{hint} Valid keys: {', '.join(known)}.")
+        values[key] = coerce_value(key, value, source=str(path))
+    return values
+
+
+def build_config(file: Path | None, options: dict[str, Any]) -> RunConfig:
+    """Merge defaults < config file < command-line options (None means: not given)."""
+    given = {key: coerce_value(key, value, "option") for key, value in options.items() if value is not None}
+    from_file = read_toml(file) if file is not None else {}
+    # Range errors name where the value came from: the file, or the option.
+    validate({key: value for key, value in from_file.items() if key not in given}, source=str(file))
+    return RunConfig(**{**from_file, **given})
+
+
+def as_dict(config: RunConfig) -> dict[str, Any]:
+    return asdict(config)

@@ -1,0 +1,208 @@
+"""What the user sees while training: a live rich table, or plain log lines.
+
+- `LiveTable` (a terminal): a rich `Live` on stderr that redraws from the latest
+  records on a clock (10 times a second, plus a final refresh). `write()` only
+  stores the record, so thousands of epochs a second stay fast.
+- `PlainLog` (a pipe, CI, a log file): one line every k epochs (about 20 lines
+  per run) plus the last, with no escape codes.
+
+`render_table` is a pure function from records to a rich renderable; both the
+live display and the tests use it.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import IO
+
+from rich.console import Console, Group
+from rich.live import Live
+from rich.progress_bar import ProgressBar
+from rich.table import Table
+from rich.text import Text
+
+from lossfit.sinks import RunInfo, RunSummary
+from lossfit.training import EpochRecord
+
+REFRESH_PER_SECOND = 10
+TABLE_ROWS = 10  # milestone rows shown in the live table, plus the current epoch
+PLAIN_LINES = 20  # about this many lines per run in plain mode
+SPARK = "▁▂▃▄▅▆▇█"
+METRIC_LABELS = {"r2": "R²", "accuracy": "accuracy"}
+
+
+@dataclass
+class Terminal:
+    """The two output streams: results on stdout, progress and diagnostics on stderr."""
+
+    out: Console
+    err: Console
+
+    @classmethod
+    def create(cls, no_color: bool = False) -> Terminal:
+        return cls(Console(no_color=no_color or None, soft_wrap=True),
+                   Console(stderr=True, no_color=no_color or None, soft_wrap=True))
+
+    def error(self, message: str) -> None:
+        self.err.print(Text.assemble(("Error: ", "bold red"), message), soft_wrap=True, highlight=False)
+
+    def note(self, message: str) -> None:
+        self.err.print(Text(message, style="dim"), soft_wrap=True, highlight=False)
+
+
+def progress_sink(mode: str, terminal: Terminal) -> LiveTable | PlainLog | None:
+    """The sink for --progress auto|rich|plain|none (`auto`: rich on a terminal, else plain)."""
+    if mode == "none":
+        return None
+    interactive = terminal.err.is_terminal and not terminal.err.is_dumb_terminal
+    if mode == "rich" or (mode == "auto" and interactive):
+        return LiveTable(terminal.err)
+    return PlainLog(terminal.err.file)
+
+
+def format_number(value: float) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    if value != 0 and (abs(value) < 1e-3 or abs(value) >= 1e5):
+        return f"{value:.3e}"
+    return f"{value:.4f}"
+
+
+def sparkline(values: list[float], width: int = 12, low: float | None = None, high: float | None = None) -> str:
+    """Unicode sparkline of `values` on a log scale (losses span decades), `width` characters."""
+    finite = [v for v in values if math.isfinite(v) and v > 0]
+    if not finite:
+        return ""
+    if len(values) > width:
+        step = len(values) / width
+        values = [values[int(i * step)] for i in range(width - 1)] + [values[-1]]
+    low_log = math.log10(low if low is not None else min(finite))
+    high_log = math.log10(high if high is not None else max(finite))
+    span = high_log - low_log or 1.0
+    chars = []
+    for v in values:
+        if not math.isfinite(v) or v <= 0:
+            chars.append("!" if not math.isfinite(v) else SPARK[0])
+            continue
+        level = (math.log10(v) - low_log) / span
+        chars.append(SPARK[min(len(SPARK) - 1, max(0, int(level * (len(SPARK) - 1) + 0.5)))])
+    return "".join(chars)
+
+
+def render_table(info: RunInfo, records: list[EpochRecord], elapsed: float | None = None) -> Group:
+    """The live view: a header, milestone rows plus the current epoch, and a progress bar."""
+    metric = info.main_metric
+    table = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 1))
+    for name in ("epoch", "train loss", "val loss", METRIC_LABELS.get(metric, metric), "lr", "|grad|", "trend"):
+        table.add_column(name, justify="left" if name == "trend" else "right")
+    losses = [r.train_loss for r in records]
+    finite = [v for v in losses if math.isfinite(v) and v > 0]
+    low, high = (min(finite), max(finite)) if finite else (None, None)
+    shown = _milestones(records, info.epochs)
+    previous = 0
+    for index in shown:
+        r = records[index]
+        window = losses[previous : index + 1]
+        previous = index + 1
+        is_current = index == len(records) - 1
+        table.add_row(
+            f"{r.epoch}", format_number(r.train_loss), format_number(r.val_loss),
+            format_number(r.metrics.get(metric, math.nan)), format_number(r.lr), format_number(r.grad_norm),
+            Text(sparkline(window, 12, low, high), style="cyan"),
+            style="bold" if is_current else None,
+        )
+    done = records[-1].epoch if records else 0
+    seconds = elapsed if elapsed is not None else (records[-1].seconds if records else 0.0)
+    rate = f"{done / seconds:,.0f} epochs/s" if seconds > 0 and done else ""
+    footer = Table.grid(padding=(0, 1))
+    footer.add_row(ProgressBar(total=info.epochs, completed=done, width=30),
+                   Text(f"{done}/{info.epochs} epochs  {seconds:.2f} s  {rate}", style="dim"))
+    header = Text.assemble(("lossfit ", "bold"), info.title,
+                           (f"   {info.n_train} train / {info.n_val} val", "dim"))
+    return Group(header, table, footer)
+
+
+def _milestones(records: list[EpochRecord], epochs: int) -> list[int]:
+    """Indices of the records to show: about TABLE_ROWS evenly spaced epochs and the latest."""
+    if not records:
+        return []
+    every = max(1, math.ceil(epochs / TABLE_ROWS))
+    indices = [i for i, r in enumerate(records) if r.epoch % every == 0 or r.epoch == 1]
+    if indices[-1] != len(records) - 1:
+        indices.append(len(records) - 1)
+    return indices[-(TABLE_ROWS + 1):]
+
+
+class LiveTable:
+    """Sink: a rich Live table on stderr that refreshes on a clock, never per epoch."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self._records: list[EpochRecord] = []
+        self._info: RunInfo | None = None
+        self._live: Live | None = None
+        self._start = 0.0
+
+    def open(self, info: RunInfo) -> None:
+        self._info = info
+        self._start = time.perf_counter()
+        self._live = Live(console=self.console, refresh_per_second=REFRESH_PER_SECOND,
+                          get_renderable=self._render, transient=False, redirect_stdout=False,
+                          redirect_stderr=False)
+        self._live.start()
+
+    def _render(self) -> Group:
+        assert self._info is not None
+        return render_table(self._info, list(self._records), time.perf_counter() - self._start)
+
+    def write(self, record: EpochRecord) -> None:
+        self._records.append(record)
+
+    def close(self, summary: RunSummary) -> None:
+        if self._live is not None:
+            self._live.refresh()
+            self._live.stop()
+            self._live = None
+
+
+class PlainLog:
+    """Sink: one plain line every k epochs (about PLAIN_LINES per run) plus the last."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+        self._every = 1
+        self._last: EpochRecord | None = None
+        self._last_written = 0
+        self._metric = ""
+        self._width = 1
+        self._epochs = 0
+
+    def open(self, info: RunInfo) -> None:
+        self._every = max(1, math.ceil(info.epochs / PLAIN_LINES))
+        self._metric = info.main_metric
+        self._epochs = info.epochs
+        self._width = len(str(info.epochs))
+        self.stream.write(f"lossfit {info.title} ({info.n_train} train / {info.n_val} val, {info.epochs} epochs)\n")
+        self.stream.flush()
+
+    def write(self, record: EpochRecord) -> None:
+        self._last = record
+        if record.epoch % self._every == 0 or record.epoch == 1:
+            self._line(record)
+
+    def _line(self, r: EpochRecord) -> None:
+        self._last_written = r.epoch
+        self.stream.write(
+            f"epoch {r.epoch:>{self._width}}/{self._epochs}  train_loss {format_number(r.train_loss)}  "
+            f"val_loss {format_number(r.val_loss)}  {self._metric} {format_number(r.metrics.get(self._metric, math.nan))}  "
+            f"lr {format_number(r.lr)}  grad_norm {format_number(r.grad_norm)}  {r.seconds:.2f}s\n"
+        )
+        self.stream.flush()
+
+    def close(self, summary: RunSummary) -> None:
+        if self._last is not None and self._last.epoch != self._last_written:
+            self._line(self._last)

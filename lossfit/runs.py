@@ -1,0 +1,126 @@
+"""The run folder: config.toml, history.csv, metrics.json and the plots.
+
+    runs/<dataset>-<loss>-<optimizer>-<YYYYmmdd-HHMMSS>/
+        config.toml        the resolved config; `lossfit train --config` on it reproduces the run
+        history.csv        one row per epoch, appended while training, flushed at least once a second
+        metrics.json       status, epochs, train_seconds, final, best, config (written at the end)
+        loss_curve.png     train and validation loss against epochs
+        fit.png | decision_boundary.png
+
+Files written in one piece (config.toml, metrics.json, PNGs) go to a temporary
+name first and are renamed into place, so none is ever left half written.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any
+
+import tomli_w
+
+from lossfit.errors import ConfigError
+from lossfit.sinks import RunInfo, RunSummary
+from lossfit.training import EpochRecord
+
+FLUSH_SECONDS = 1.0
+
+
+def default_run_dir(dataset: str, loss: str, optimizer: str, root: Path = Path("runs")) -> Path:
+    """runs/<dataset>-<loss>-<optimizer>-<timestamp>, with -2, -3... if that exists."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    base = root / f"{_slug(dataset)}-{_slug(loss)}-{_slug(optimizer)}-{stamp}"
+    path, n = base, 1
+    while path.exists():
+        n += 1
+        path = base.with_name(f"{base.name}-{n}")
+    return path
+
+
+def _slug(spec: str) -> str:
+    name = spec.split("(")[0].strip()
+    return Path(name).stem.replace(":", "-") or "run"
+
+
+def check_out_dir(path: Path) -> None:
+    """Refuse an --out that would overwrite something (checked before any work is done)."""
+    if path.exists() and not path.is_dir():
+        raise ConfigError(f"--out {path} is an existing file; give a folder path that does not exist yet.")
+    if path.is_dir() and any(path.iterdir()):
+        raise ConfigError(
+            f"--out {path} already exists and is not empty; lossfit never overwrites a run. "
+            "Choose a new folder or leave --out out for a fresh runs/... folder."
+        )
+
+
+def write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+class RunFolder:
+    """Sink that writes the run folder."""
+
+    def __init__(self, path: Path, plot: bool = True) -> None:
+        self.path = path
+        self.plot = plot
+        self.files: list[str] = []
+        self._history: IO[str] | None = None
+        self._writer: Any = None
+        self._columns: list[str] = []
+        self._last_flush = 0.0
+        self._info: RunInfo | None = None
+        self._records: list[EpochRecord] = []
+
+    def open(self, info: RunInfo) -> None:
+        self._info = info
+        self.path.mkdir(parents=True, exist_ok=True)
+        write_atomic(self.path / "config.toml", tomli_w.dumps(info.config))
+        self.files.append("config.toml")
+        self._history = open(self.path / "history.csv", "w", newline="", encoding="utf-8")
+        self.files.append("history.csv")
+        self._last_flush = time.monotonic()
+
+    def write(self, record: EpochRecord) -> None:
+        assert self._history is not None
+        self._records.append(record)
+        if self._writer is None:
+            self._columns = list(record.metrics)
+            self._writer = csv.writer(self._history)
+            self._writer.writerow(
+                ["epoch", "train_loss", "val_loss", "penalty", *self._columns, "lr", "grad_norm", "seconds"]
+            )
+        self._writer.writerow(
+            [
+                record.epoch, repr(record.train_loss), "" if record.val_loss != record.val_loss else repr(record.val_loss),
+                repr(record.penalty), *(repr(record.metrics.get(c, float("nan"))) for c in self._columns),
+                repr(record.lr), repr(record.grad_norm), f"{record.seconds:.6f}",
+            ]
+        )
+        now = time.monotonic()
+        if now - self._last_flush >= FLUSH_SECONDS:
+            self._history.flush()
+            self._last_flush = now
+
+    def close(self, summary: RunSummary) -> None:
+        if self._history is not None:
+            self._history.close()
+            self._history = None
+        if self.plot and self._info is not None:
+            from lossfit import plots  # matplotlib is imported only when a plot is drawn
+
+            self.files.extend(plots.draw_run(self.path, self._info, self._records))
+        self.files.append("metrics.json")
+        summary = _with_files(summary, self.path, self.files)
+        write_atomic(self.path / "metrics.json", json.dumps(summary.to_json(), indent=2) + "\n")
+
+
+def _with_files(summary: RunSummary, path: Path, files: list[str]) -> RunSummary:
+    from dataclasses import replace
+
+    return replace(summary, out_dir=path, files=tuple(files))

@@ -1,0 +1,80 @@
+"""What every sink receives: RunInfo at open, EpochRecords while training, RunSummary at close.
+
+A sink only receives; none of them drives training. The live table, the plain
+log lines and the run folder are sinks (display.py, runs.py).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from lossfit.training import EpochRecord
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """Describes a run before it starts (built objects included, for the plots)."""
+
+    title: str  # "mse on linear · linear regression · sgd lr=0.1"
+    task: str
+    main_metric: str  # "r2" or "accuracy"
+    epochs: int
+    n_train: int
+    n_val: int
+    config: dict[str, Any]  # the resolved experiment config (what config.toml holds)
+    prepared: Any = field(repr=False, default=None)  # api.Prepared: dataset, model, loss, optimizer
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """How a run ended; `to_json()` is metrics.json and what --json prints."""
+
+    status: str  # completed | early_stopped | diverged | interrupted
+    epochs: int  # epochs run
+    train_seconds: float  # time inside the training loop only
+    final: dict[str, Any] | None
+    best: dict[str, Any] | None
+    final_metrics: dict[str, float]
+    config: dict[str, Any]
+    message: str | None = None
+    out_dir: Path | None = None
+    files: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        from lossfit import __version__
+
+        return _json_safe(
+            {
+                "status": self.status,
+                "epochs": self.epochs,
+                "train_seconds": self.train_seconds,
+                "final": self.final,
+                "best": self.best,
+                "final_metrics": self.final_metrics,
+                "message": self.message,
+                "run_dir": str(self.out_dir) if self.out_dir else None,
+                "files": list(self.files),
+                "config": self.config,
+                "lossfit_version": __version__,
+            }
+        )
+
+
+def _json_safe(value: Any) -> Any:
+    """NaN/inf are not JSON: write them as null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _json_safe(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(item) for item in value]
+    return value
+
+
+class Sink(Protocol):
+    def open(self, info: RunInfo) -> None: ...
+    def write(self, record: EpochRecord) -> None: ...
+    def close(self, summary: RunSummary) -> None: ...
