@@ -86,11 +86,9 @@ def prepare(config: RunConfig) -> Prepared:
     )
     model.build(dataset.n_features, loss.n_outputs(n_classes), np.random.default_rng([config.seed, STREAM_INIT]))
 
-    resolved = config.experiment_dict()
-    resolved.update(
-        loss=losses.spec_of(loss), dataset=dataset.spec, model=models.spec_of(model),
-        optimizer=optimizers.spec_of(optimizer),
-    )
+    specs = {"loss": losses.spec_of(loss), "dataset": dataset.spec, "model": models.spec_of(model),
+             "optimizer": optimizers.spec_of(optimizer)}
+    resolved = {key: specs.get(key, value) for key, value in config.experiment_dict().items()}
     title = f"{config.loss} on {dataset.name} · {model.describe(loss.task)} · {optimizer_name} lr={config.lr:g}"
     return Prepared(config, resolved, dataset, data, model, loss, optimizer, title)
 

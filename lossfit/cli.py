@@ -17,7 +17,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -31,6 +30,12 @@ EXIT_CODES_HELP = (
 )
 
 
+# typer raises click's exception classes (a vendored copy in recent typer): find them from
+# the public typer.BadParameter rather than importing click, so either layout works.
+_USAGE_ERROR = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
+_CLICK_ERROR = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+
+
 class OneLineErrors(TyperGroup):
     """Reports usage errors and LossfitErrors as one line on stderr with exit code 2."""
 
@@ -38,12 +43,15 @@ class OneLineErrors(TyperGroup):
              standalone_mode: bool = True, **extra: Any) -> Any:
         try:
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
-        except click.UsageError as err:
+        except _USAGE_ERROR as err:
+            if type(err).__name__ == "NoArgsIsHelpError" and err.ctx is not None:  # bare `lossfit`
+                print(err.ctx.get_help())
+                return _done(ExitCode.OK, standalone_mode)
             command = err.ctx.command_path if err.ctx else "lossfit"
             _fail(f"{err.format_message()} (see `{command} --help`)", ExitCode.USAGE, standalone_mode)
-        except click.ClickException as err:
+        except _CLICK_ERROR as err:
             _fail(err.format_message(), err.exit_code, standalone_mode)
-        except click.exceptions.Abort:
+        except typer.Abort:
             _fail("Aborted.", ExitCode.INTERRUPTED, standalone_mode)
         except LossfitError as err:
             _fail(str(err), ExitCode.USAGE, standalone_mode)
@@ -52,13 +60,19 @@ class OneLineErrors(TyperGroup):
         sys.exit(result if isinstance(result, int) else 0)
 
 
+def _done(code: int, standalone_mode: bool) -> int:
+    if standalone_mode:
+        sys.exit(code)
+    return code
+
+
 def _fail(message: str, code: int, standalone_mode: bool) -> None:
     from lossfit.display import Terminal
 
     Terminal.create().error(message)
     if standalone_mode:
         sys.exit(code)
-    raise click.exceptions.Exit(code)
+    raise typer.Exit(code)
 
 
 app = typer.Typer(
@@ -175,10 +189,11 @@ def _print_summary(terminal: Any, prepared: Any, summary: Any) -> None:
     for key, value in summary.final_metrics.items():
         parts.append(f"{METRIC_LABELS.get(key, key)} {format_number(value)}")
     lines.append("  " + " · ".join(parts))
-    fitted = _fitted_line(prepared)
+    fitted = _fitted_line(prepared) if summary.status != "diverged" else None
     if fitted:
         lines.append(f"  fitted line: {fitted}")
-    lines.append(f"Run folder: {summary.out_dir}/  ({' '.join(summary.files)})")
+    lines.append(f"Run folder: {summary.out_dir}/")
+    lines.append(f"  {'  '.join(summary.files)}")
     for line in lines:
         terminal.out.print(line, highlight=False, markup=False)
 

@@ -64,8 +64,7 @@ class RunConfig:
         """The keys that define the run's numbers, as TOML-ready values."""
         values = {key: getattr(self, key) for key in EXPERIMENT_KEYS}
         values["batch_size"] = "full" if self.batch_size is None else self.batch_size
-        if values["dataset"] is None:
-            del values["dataset"]
+        values["dataset"] = self.dataset or ""  # "" until the loss's default dataset is resolved
         return values
 
     def with_updates(self, **changes: Any) -> RunConfig:

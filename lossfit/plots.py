@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from lossfit.sinks import RunInfo
 from lossfit.training import EpochRecord
@@ -29,11 +30,11 @@ CLASS_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"
 DPI = 120
 
 
-def draw_run(path: Path, info: RunInfo, records: list[EpochRecord]) -> list[str]:
+def draw_run(path: Path, info: RunInfo, records: list[EpochRecord], status: str = "completed") -> list[str]:
     """Draw every plot that applies to this run into `path`; return the file names written."""
     written = []
     if records:
-        _save(loss_curve(records, title=info.title), path / "loss_curve.png")
+        _save(loss_curve(records, title=info.title, status=status), path / "loss_curve.png")
         written.append("loss_curve.png")
     prepared = info.prepared
     if prepared is None:
@@ -54,7 +55,7 @@ def _save(fig: Figure, path: Path) -> None:
     os.replace(tmp, path)
 
 
-def loss_curve(records: list[EpochRecord], title: str = "") -> Figure:
+def loss_curve(records: list[EpochRecord], title: str = "", status: str = "completed") -> Figure:
     epochs = np.array([r.epoch for r in records])
     train = np.array([r.train_loss for r in records], dtype=float)
     val = np.array([r.val_loss for r in records], dtype=float)
@@ -67,18 +68,17 @@ def loss_curve(records: list[EpochRecord], title: str = "") -> Figure:
     positive = finite[finite > 0]
     if positive.size and positive.max() / positive.min() > 100:
         ax.set_yscale("log")
-    if not np.isfinite(train).all():
-        bad = epochs[~np.isfinite(train)][0]
-        ax.axvline(bad, color="black", linewidth=1, linestyle=":")
-        ax.annotate(f"diverged at epoch {bad}", (bad, 0.95), xycoords=("data", "axes fraction"),
-                    ha="right", va="top", fontsize=9)
+    if status in ("diverged", "interrupted", "early_stopped"):
+        last = epochs[-1]
+        ax.axvline(last, color="black", linewidth=1, linestyle=":")
+        ax.annotate(f"{status.replace('_', ' ')} at epoch {last} ", (last, 0.97), xycoords=("data", "axes fraction"),
+                    ha="right", va="top", fontsize=9, bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8})
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("epoch")
     ax.set_ylabel("loss")
     ax.set_title(title, fontsize=10)
     ax.grid(True, alpha=0.3)
     ax.legend(frameon=False)
-    if len(epochs) == 1:
-        ax.set_xticks(epochs)
     return fig
 
 

@@ -13,7 +13,6 @@ name first and are renamed into place, so none is ever left half written.
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import time
@@ -71,7 +70,7 @@ class RunFolder:
         self.plot = plot
         self.files: list[str] = []
         self._history: IO[str] | None = None
-        self._writer: Any = None
+        self._row_format: str | None = None
         self._columns: list[str] = []
         self._last_flush = 0.0
         self._info: RunInfo | None = None
@@ -89,19 +88,18 @@ class RunFolder:
     def write(self, record: EpochRecord) -> None:
         assert self._history is not None
         self._records.append(record)
-        if self._writer is None:
+        if not self._columns and record.metrics:
             self._columns = list(record.metrics)
-            self._writer = csv.writer(self._history)
-            self._writer.writerow(
-                ["epoch", "train_loss", "val_loss", "penalty", *self._columns, "lr", "grad_norm", "seconds"]
-            )
-        self._writer.writerow(
-            [
-                record.epoch, repr(record.train_loss), "" if record.val_loss != record.val_loss else repr(record.val_loss),
-                repr(record.penalty), *(repr(record.metrics.get(c, float("nan"))) for c in self._columns),
-                repr(record.lr), repr(record.grad_norm), f"{record.seconds:.6f}",
-            ]
-        )
+        if self._row_format is None:
+            header = ["epoch", "train_loss", "val_loss", "penalty", *self._columns, "lr", "grad_norm", "seconds"]
+            self._history.write(",".join(header) + "\n")
+            # One C-level %-format per row: floats as repr (shortest text that round-trips exactly).
+            self._row_format = "%d," + "%r," * (len(header) - 2) + "%.6f\n"
+        m = record.metrics
+        self._history.write(self._row_format % (
+            record.epoch, record.train_loss, record.val_loss, record.penalty, *[m[c] for c in self._columns],
+            record.lr, record.grad_norm, record.seconds,
+        ))
         now = time.monotonic()
         if now - self._last_flush >= FLUSH_SECONDS:
             self._history.flush()
@@ -114,7 +112,7 @@ class RunFolder:
         if self.plot and self._info is not None:
             from lossfit import plots  # matplotlib is imported only when a plot is drawn
 
-            self.files.extend(plots.draw_run(self.path, self._info, self._records))
+            self.files.extend(plots.draw_run(self.path, self._info, self._records, summary.status))
         self.files.append("metrics.json")
         summary = _with_files(summary, self.path, self.files)
         write_atomic(self.path / "metrics.json", json.dumps(summary.to_json(), indent=2) + "\n")
