@@ -157,16 +157,17 @@ class LiveTable:
 
     def _render(self) -> Group:
         assert self._info is not None
-        return render_table(self._info, list(self._records), time.perf_counter() - self._start)
+        elapsed = None if self._live is None else time.perf_counter() - self._start
+        return render_table(self._info, list(self._records), elapsed)
 
     def write(self, record: EpochRecord) -> None:
         self._records.append(record)
 
     def close(self, summary: RunSummary) -> None:
         if self._live is not None:
-            self._live.refresh()
-            self._live.stop()
-            self._live = None
+            live, self._live = self._live, None  # the final frame shows training time, not wall time
+            live.refresh()
+            live.stop()
 
 
 class PlainLog:

@@ -126,10 +126,10 @@ def train(
         )
         yield record
 
-        checked = train_loss + grad_norm + (val_loss if has_val else 0.0)
-        if not math.isfinite(checked):
+        if not math.isfinite(train_loss + grad_norm + (val_loss if has_val else 0.0)):
             raise DivergenceError(epoch, "the loss or its gradient became NaN or infinite")
-        first_loss = min(first_loss, train_loss) if epoch == 1 else first_loss
+        if epoch == 1:
+            first_loss = train_loss
         best_loss = min(best_loss, train_loss)
         if train_loss > GROWTH_LIMIT * best_loss and train_loss > first_loss:
             raise DivergenceError(

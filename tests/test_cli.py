@@ -249,3 +249,9 @@ def test_python_dash_m_and_piped_output_has_no_escape_codes(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "\x1b[" not in result.stdout + result.stderr
     assert "Finished: 10 epochs" in result.stdout
+
+
+@pytest.mark.parametrize("config", sorted((Path(__file__).parent.parent / "configs").glob("*.toml")), ids=lambda p: p.name)
+def test_example_configs_run(run_cli, config):
+    result = run_cli("train", "--config", str(config), "--epochs", "3", "--no-plot", "--progress", "none")
+    assert result.exit_code == 0, result.output
