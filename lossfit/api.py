@@ -62,7 +62,7 @@ class TrainResult:
 def prepare(config: RunConfig) -> Prepared:
     """Check everything and build dataset, loss, model and optimizer; nothing is written."""
     loss = losses.get(config.loss)
-    dataset_spec = config.dataset or datasets.default_for_task(loss.task)
+    dataset_spec = config.dataset or loss.default_dataset or datasets.default_for_task(loss.task)
     check_task(loss, dataset_spec)
     optimizer_name, optimizer_kwargs = parse_spec(config.optimizer, what="optimizer spec")
     if "lr" in optimizer_kwargs:
@@ -81,8 +81,8 @@ def prepare(config: RunConfig) -> Prepared:
     if loss.task == "multiclass" and dataset.task == "binary":  # softmax over two classes
         y_train, y_val = y_train.astype(np.int64), y_val.astype(np.int64)
     data = TrainingData(
-        dataset.X_train, loss.prepare_targets(y_train), dataset.X_val,
-        loss.prepare_targets(y_val) if len(y_val) else y_val, task=_metric_task(loss, dataset),
+        dataset.X_train, loss.prepare_targets(y_train, n_classes=n_classes), dataset.X_val,
+        loss.prepare_targets(y_val, n_classes=n_classes) if len(y_val) else y_val, task=_metric_task(loss, dataset),
     )
     model.build(dataset.n_features, loss.n_outputs(n_classes), np.random.default_rng([config.seed, STREAM_INIT]))
 
@@ -171,7 +171,10 @@ def _summary(
     X, y = (data.X_val, data.y_val) if len(data.X_val) else (data.X_train, data.y_train)
     final_metrics: dict[str, float] = {}
     if records and status != "diverged":
-        final_metrics = metrics.final_metrics(data.task, prepared.model.predict(X), y)
+        final_metrics = metrics.final_metrics(data.task, prepared.loss.predict(prepared.model.predict(X)), y)
+        if prepared.loss.probability_link not in ("sigmoid", "softmax"):
+            # log loss reads the scores as sigmoid/softmax probabilities: meaningless for, e.g., hinge
+            final_metrics.pop("log_loss", None)
     parts = training.summarize(records)
     return RunSummary(
         status=status, epochs=records[-1].epoch if records else 0, train_seconds=seconds,

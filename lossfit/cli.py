@@ -207,7 +207,8 @@ def _fitted_line(prepared: Any) -> str | None:
     slope = w / float(dataset.x_std[0])
     intercept = b - slope * float(dataset.x_mean[0])
     sign = "+" if intercept >= 0 else "-"
-    return f"y = {slope:.4g}·x {sign} {abs(intercept):.4g}"
+    line = f"{slope:.4g}·x {sign} {abs(intercept):.4g}"
+    return f"log(rate) = {line}" if prepared.loss.probability_link == "exp" else f"y = {line}"
 
 
 class _StopFlag:

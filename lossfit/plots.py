@@ -41,7 +41,7 @@ def draw_run(path: Path, info: RunInfo, records: list[EpochRecord], status: str 
         return written
     dataset, model = prepared.dataset, prepared.model
     if dataset.task == "regression":
-        _save(fit_plot(dataset, model, title=info.title), path / "fit.png")
+        _save(fit_plot(dataset, model, title=info.title, link=prepared.loss.predict), path / "fit.png")
         written.append("fit.png")
     elif dataset.n_features == 2:
         _save(decision_boundary(dataset, model, title=info.title), path / "decision_boundary.png")
@@ -82,7 +82,9 @@ def loss_curve(records: list[EpochRecord], title: str = "", status: str = "compl
     return fig
 
 
-def fit_plot(dataset: Any, model: Any, title: str = "") -> Figure:
+def fit_plot(dataset: Any, model: Any, title: str = "", link: Any = None) -> Figure:
+    """`link` maps the model output to the target's units (e.g. exp for a log-rate)."""
+    predict = model.predict if link is None else (lambda X: link(model.predict(X)))
     fig = Figure(figsize=(6.5, 4.5))
     ax = fig.add_subplot()
     if dataset.n_features == 1:
@@ -93,7 +95,7 @@ def fit_plot(dataset: Any, model: Any, title: str = "") -> Figure:
             ax.scatter(x_val, dataset.y_val, s=18, alpha=0.8, color=VAL_COLOR, marker="^", label="validation")
         grid_std = np.linspace(*_span(np.concatenate([dataset.X_train[:, 0], dataset.X_val[:, 0]])), 200)
         grid = grid_std[:, None]
-        prediction = model.predict(grid)
+        prediction = predict(grid)
         if _all_finite(prediction):
             ax.plot(dataset.raw_X(grid)[:, 0], prediction, color="black", linewidth=2, label="fitted")
         ax.set_xlabel(dataset.feature_names[0] if dataset.feature_names else "x")
@@ -101,7 +103,7 @@ def fit_plot(dataset: Any, model: Any, title: str = "") -> Figure:
     else:
         X = np.concatenate([dataset.X_train, dataset.X_val])
         y = np.concatenate([dataset.y_train, dataset.y_val])
-        prediction = model.predict(X)
+        prediction = predict(X)
         if _all_finite(prediction):
             ax.scatter(y, prediction, s=14, alpha=0.7, color=TRAIN_COLOR)
         low, high = float(np.min(y)), float(np.max(y))

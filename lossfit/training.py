@@ -9,7 +9,8 @@ Stopping:
 - when `should_stop()` returns True after an epoch (Ctrl-C in the CLI);
 - on divergence: the epoch's record is yielded, then `DivergenceError` is raised.
   A run diverges when a loss or the gradient norm is NaN/inf, or when the
-  training loss has grown past 10x its best value and above where it started.
+  training loss has risen for 3 epochs in a row to more than 10x its best
+  (positive) value and above where it started.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from lossfit import metrics as metrics_module
 from lossfit._typing import Array, Task
 from lossfit.errors import DivergenceError
 
-GROWTH_LIMIT = 10.0  # "the loss grew past 10x its best": the divergence rule
+GROWTH_LIMIT = 10.0  # divergence: the loss grew past 10x its best (and above where it started)...
+RISING_EPOCHS = 3  # ...while rising for this many epochs in a row (a single noisy spike is not divergence)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +56,7 @@ class Model(Protocol):
 
 class Loss(Protocol):
     def value_and_grad(self, y_pred: Array, y_true: Array) -> tuple[float, Array]: ...
+    def predict(self, y_pred: Array) -> Array: ...
 
 
 class Optimizer(Protocol):
@@ -93,7 +96,8 @@ def train(
     params = model.params
     weights = [p for p, is_weight in zip(params, model.is_weight) if is_weight]
     weight_index = [i for i, is_weight in enumerate(model.is_weight) if is_weight]
-    first_loss = best_loss = math.inf
+    first_loss = best_loss = previous_loss = math.inf
+    rising = 0
     start = time.perf_counter()
 
     for epoch in range(1, epochs + 1):
@@ -112,12 +116,12 @@ def train(
         if has_val:
             val_out = model.predict(data.X_val)
             val_loss = loss.value_and_grad(val_out, data.y_val)[0]
-            epoch_metrics = metrics_module.epoch_metrics(data.task, val_out, data.y_val)
+            epoch_metrics = metrics_module.epoch_metrics(data.task, loss.predict(val_out), data.y_val)
         else:
             val_loss = math.nan
             if train_out is None:
                 train_out = model.predict(X)
-            epoch_metrics = metrics_module.epoch_metrics(data.task, train_out, y)
+            epoch_metrics = metrics_module.epoch_metrics(data.task, loss.predict(train_out), y)
         penalty = 0.5 * l2 * sum(float(np.vdot(w, w)) for w in weights) if l2 else 0.0
 
         record = EpochRecord(
@@ -128,10 +132,11 @@ def train(
 
         if not math.isfinite(train_loss + grad_norm + (val_loss if has_val else 0.0)):
             raise DivergenceError(epoch, "the loss or its gradient became NaN or infinite")
-        if epoch == 1:
-            first_loss = train_loss
+        rising = rising + 1 if train_loss > previous_loss else 0
+        previous_loss = train_loss
+        first_loss = train_loss if epoch == 1 else first_loss
         best_loss = min(best_loss, train_loss)
-        if train_loss > GROWTH_LIMIT * best_loss and train_loss > first_loss:
+        if rising >= RISING_EPOCHS and best_loss > 0 and train_loss > max(GROWTH_LIMIT * best_loss, first_loss):
             raise DivergenceError(
                 epoch, f"the training loss grew from its best {best_loss:.4g} to {train_loss:.4g}"
             )
