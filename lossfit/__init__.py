@@ -20,6 +20,7 @@ _LAZY = {
     "RunConfig": ("lossfit.config", "RunConfig"),
     "losses": ("lossfit.losses", None),
     "optimizers": ("lossfit.optimizers", None),
+    "schedules": ("lossfit.schedules", None),
     "models": ("lossfit.models", None),
     "datasets": ("lossfit.data", None),
     "metrics": ("lossfit.metrics", None),

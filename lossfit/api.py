@@ -21,9 +21,9 @@ from typing import Any
 import numpy as np
 
 from lossfit import data as datasets
-from lossfit import losses, metrics, models, optimizers, training
-from lossfit.config import RunConfig, build_config
-from lossfit.errors import ConfigError, DivergenceError, TaskMismatchError
+from lossfit import losses, metrics, models, optimizers, schedules, training
+from lossfit.config import RunConfig, build_config, parse_class_weight
+from lossfit.errors import ConfigError, DivergenceError, LabelError, TaskMismatchError
 from lossfit.sinks import RunInfo, RunSummary, Sink
 from lossfit.spec import parse_spec
 from lossfit.training import EpochRecord, TrainingData
@@ -43,6 +43,7 @@ class Prepared:
     model: Any
     loss: Any
     optimizer: Any
+    schedule: Any
     title: str
 
 
@@ -71,26 +72,78 @@ def prepare(config: RunConfig) -> Prepared:
             f"`{config.optimizer}`."
         )
     optimizer = optimizers.get(optimizer_name, lr=config.lr, **optimizer_kwargs)
+    schedule = build_schedule(config)
     model = models.get("linear" if config.model == "auto" else config.model)
-    if config.batch_size is not None and config.batch_size < 1:
-        raise ConfigError(f"--batch-size must be at least 1, got {config.batch_size}.")
 
-    dataset = datasets.load(dataset_spec, seed=config.seed, val_split=config.val_split)
+    dataset = datasets.load(dataset_spec, seed=config.seed, val_split=config.val_split,
+                            standardize=config.standardize, **_file_options(config))
     y_train, y_val = dataset.y_train, dataset.y_val
     n_classes = dataset.n_classes
     if loss.task == "multiclass" and dataset.task == "binary":  # softmax over two classes
         y_train, y_val = y_train.astype(np.int64), y_val.astype(np.int64)
+    y_train = loss.prepare_targets(y_train, n_classes=n_classes)
+    y_val = loss.prepare_targets(y_val, n_classes=n_classes) if len(y_val) else y_val
+    class_weights = resolve_class_weight(config.class_weight, dataset, y_train)
     data = TrainingData(
-        dataset.X_train, loss.prepare_targets(y_train, n_classes=n_classes), dataset.X_val,
-        loss.prepare_targets(y_val, n_classes=n_classes) if len(y_val) else y_val, task=_metric_task(loss, dataset),
+        dataset.X_train, y_train, dataset.X_val, y_val, task=_metric_task(loss, dataset),
+        w_train=_sample_weights(class_weights, y_train), w_val=_sample_weights(class_weights, y_val),
     )
     model.build(dataset.n_features, loss.n_outputs(n_classes), np.random.default_rng([config.seed, STREAM_INIT]))
 
     specs = {"loss": losses.spec_of(loss), "dataset": dataset.spec, "model": models.spec_of(model),
-             "optimizer": optimizers.spec_of(optimizer)}
+             "optimizer": optimizers.spec_of(optimizer), "schedule": schedules.spec_of(schedule)}
     resolved = {key: specs.get(key, value) for key, value in config.experiment_dict().items()}
     title = f"{config.loss} on {dataset.name} · {model.describe(loss.task)} · {optimizer_name} lr={config.lr:g}"
-    return Prepared(config, resolved, dataset, data, model, loss, optimizer, title)
+    return Prepared(config, resolved, dataset, data, model, loss, optimizer, schedule, title)
+
+
+def _file_options(config: RunConfig) -> dict[str, Any]:
+    """Options that only data files take; passed only when given."""
+    options: dict[str, Any] = {}
+    if config.target is not None:
+        options["target"] = int(config.target) if config.target.lstrip("-").isdigit() else config.target
+    if config.features is not None:
+        options["features"] = [name.strip() for name in config.features.split(",") if name.strip()]
+    if config.header is not None:
+        options["header"] = config.header
+    if config.task is not None:
+        options["task"] = config.task
+    return options
+
+
+def build_schedule(config: RunConfig) -> Any:
+    """The schedule; one_cycle's total_steps defaults to the number of epochs (one step per epoch)."""
+    name, kwargs = parse_spec(config.schedule, what="schedule spec")
+    if schedules.registry.canonical(name) == "one_cycle":
+        kwargs.setdefault("total_steps", config.epochs)
+        kwargs.setdefault("max_lr", config.lr)
+    return schedules.get(name, **kwargs)
+
+
+def resolve_class_weight(setting: str | None, dataset: Any, y_train: np.ndarray) -> np.ndarray | None:
+    """Per-class weights: 'balanced' gives n / (k * n_c) on the training split (scikit-learn's rule)."""
+    if setting is None:
+        return None
+    if dataset.task == "regression":
+        raise ConfigError("--class-weight applies to classification; this dataset is a regression dataset.")
+    k = max(dataset.n_classes, 2)
+    labels = np.asarray(y_train).astype(np.int64)
+    counts = np.bincount(labels, minlength=k)
+    weights = parse_class_weight(setting)
+    if weights == "balanced":
+        if (counts == 0).any():
+            raise LabelError(f"--class-weight balanced: class {int(np.argmin(counts))} has no training samples.")
+        return len(labels) / (k * counts.astype(float))
+    if len(weights) != k:
+        raise ConfigError(f"--class-weight needs one weight per class ({k} classes: {', '.join(dataset.class_names)}), "
+                          f"got {len(weights)}.")
+    return np.asarray(weights, dtype=float)
+
+
+def _sample_weights(class_weights: np.ndarray | None, y: np.ndarray) -> np.ndarray | None:
+    if class_weights is None or not len(y):
+        return None
+    return class_weights[np.asarray(y).astype(np.int64)]
 
 
 def _metric_task(loss: Any, dataset: Any) -> str:
@@ -133,19 +186,29 @@ def run(
         loop = training.train(
             prepared.model, prepared.loss, prepared.optimizer, prepared.data, epochs=config.epochs,
             rng=np.random.default_rng([config.seed, STREAM_BATCHES]), batch_size=config.batch_size,
-            l2=config.l2, should_stop=should_stop,
+            regularization=training.Regularization(config.l2, config.l1, config.clip_grad),
+            schedule=prepared.schedule, early_stopping=config.early_stopping, min_delta=config.min_delta,
+            should_stop=should_stop,
         )
         try:
-            for record in loop:
+            while True:
+                try:
+                    record = next(loop)
+                except StopIteration as stop:
+                    status = stop.value
+                    break
                 records.append(record)
                 for sink in opened:
                     sink.write(record)
         except DivergenceError as err:
             status, message = "diverged", divergence_message(prepared, err)
         train_seconds = time.perf_counter() - start
-        if status == "completed" and records and records[-1].epoch < config.epochs:
-            status = "interrupted"
+        if status == "interrupted":
             message = f"Interrupted after epoch {records[-1].epoch} of {config.epochs}."
+        elif status == "early_stopped":
+            best = training.summarize(records)["best"]
+            message = (f"Stopped early at epoch {records[-1].epoch}: no improvement for {config.early_stopping} "
+                       f"epochs; restored the weights of epoch {best['epoch']}.")
     except BaseException:
         summary = _summary(prepared, records, "interrupted", 0.0, "Stopped by an error.")
         for sink in opened:

@@ -116,7 +116,18 @@ def train(
     batch_size: Annotated[Optional[str], typer.Option("--batch-size", help="Samples per step, or 'full' for plain gradient descent. [default: full]")] = None,
     seed: Annotated[Optional[int], typer.Option(help="Seed for data, split, initialisation and batches. [default: 0]")] = None,
     val_split: Annotated[Optional[float], typer.Option("--val-split", help="Fraction held out for validation; 0 trains on everything. [default: 0.2]")] = None,
+    schedule: Annotated[Optional[str], typer.Option(help=f"Learning-rate schedule, {SPEC_HELP}, e.g. 'cosine(T_max=100)'. [default: constant]")] = None,
     l2: Annotated[Optional[float], typer.Option(help="L2 penalty (l2/2)*||w||^2 on the weights (not biases). [default: 0]")] = None,
+    l1: Annotated[Optional[float], typer.Option(help="L1 penalty l1*||w||_1 on the weights (not biases). [default: 0]")] = None,
+    clip_grad: Annotated[Optional[float], typer.Option("--clip-grad", help="Rescale the gradient to this norm when it is larger; 0 is off. [default: 0]")] = None,
+    early_stopping: Annotated[Optional[int], typer.Option("--early-stopping", help="Stop after this many epochs without improvement of the validation loss and restore the best weights; 0 is off. [default: 0]")] = None,
+    min_delta: Annotated[Optional[float], typer.Option("--min-delta", help="Smallest decrease that counts as an improvement for --early-stopping. [default: 0]")] = None,
+    class_weight: Annotated[Optional[str], typer.Option("--class-weight", help="Per-class sample weights: 'balanced' (n / (k * n_c)) or 'w0,w1,...'.")] = None,
+    target: Annotated[Optional[str], typer.Option(help="Data files: the target column, by name or index. [default: the last column]")] = None,
+    features: Annotated[Optional[str], typer.Option(help="Data files: feature columns, 'a,b,c'. [default: all other columns]")] = None,
+    header: Annotated[Optional[bool], typer.Option("--header/--no-header", help="Data files: whether the first row is a header. [default: detected]", show_default=False)] = None,
+    task: Annotated[Optional[str], typer.Option(help="Data files: regression, binary or multiclass. [default: inferred from the target]")] = None,
+    no_standardize: Annotated[bool, typer.Option("--no-standardize", help="Keep the features in their own units (see why scaling matters).")] = False,
     out: Annotated[Optional[Path], typer.Option(help="Run folder to create. [default: runs/<dataset>-<loss>-<optimizer>-<time>]")] = None,
     config: Annotated[Optional[Path], typer.Option("--config", help="TOML file with the same keys as these options; options given here win.")] = None,
     progress: Annotated[Optional[str], typer.Option(help="auto (a live table on a terminal, plain lines otherwise), rich, plain or none. [default: auto]")] = None,
@@ -135,7 +146,10 @@ def train(
     terminal = display.Terminal.create()
     options = {
         "loss": loss, "dataset": dataset, "model": model, "optimizer": optimizer, "lr": lr,
-        "epochs": epochs, "batch_size": batch_size, "seed": seed, "val_split": val_split, "l2": l2,
+        "schedule": schedule, "epochs": epochs, "batch_size": batch_size, "seed": seed, "val_split": val_split,
+        "l2": l2, "l1": l1, "clip_grad": clip_grad, "early_stopping": early_stopping, "min_delta": min_delta,
+        "class_weight": class_weight, "target": target, "features": features, "header": header, "task": task,
+        "standardize": False if no_standardize else None,
         "out": str(out) if out is not None else None, "progress": progress,
         "plot": False if no_plot else None,
     }
@@ -239,6 +253,18 @@ def _stop_on_ctrl_c() -> Iterator[_StopFlag]:
         yield flag
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def _register_commands() -> None:
+    from importlib import import_module
+
+    from lossfit.commands import MODULES
+
+    for name in MODULES:
+        import_module(f"lossfit.commands.{name}").register(app)
+
+
+_register_commands()
 
 
 def main() -> None:

@@ -34,9 +34,12 @@ PROGRESS_MODES: tuple[str, ...] = ("auto", "rich", "plain", "none")
 
 # Keys that describe the experiment (saved to config.toml) vs how it is shown and where it goes.
 EXPERIMENT_KEYS = (
-    "loss", "dataset", "model", "optimizer", "lr", "epochs", "batch_size", "seed", "val_split", "l2",
+    "loss", "dataset", "model", "optimizer", "lr", "schedule", "epochs", "batch_size", "seed", "val_split",
+    "l2", "l1", "clip_grad", "early_stopping", "min_delta", "class_weight",
+    "target", "features", "header", "task", "standardize",
 )
 OUTPUT_KEYS = ("out", "progress", "plot")
+TASK_NAMES = ("regression", "binary", "multiclass")
 
 
 @dataclass(frozen=True)
@@ -48,11 +51,22 @@ class RunConfig:
     model: str = "auto"
     optimizer: str = "sgd"
     lr: float = 0.1
+    schedule: str = "constant"
     epochs: int = 200
     batch_size: int | None = None  # None: the full batch, i.e. plain gradient descent
     seed: int = 0
     val_split: float = 0.2
     l2: float = 0.0
+    l1: float = 0.0
+    clip_grad: float = 0.0  # 0: no clipping
+    early_stopping: int = 0  # patience in epochs; 0: off
+    min_delta: float = 0.0
+    class_weight: str | None = None  # "balanced" or "w0,w1,..."
+    target: str | None = None  # data files: target column (name or index)
+    features: str | None = None  # data files: "a,b,c"
+    header: bool | None = None  # data files: None detects it
+    task: str | None = None  # data files: override the inferred task
+    standardize: bool = True
     out: str | None = None
     progress: Progress = "auto"
     plot: bool = True
@@ -65,7 +79,7 @@ class RunConfig:
         values = {key: getattr(self, key) for key in EXPERIMENT_KEYS}
         values["batch_size"] = "full" if self.batch_size is None else self.batch_size
         values["dataset"] = self.dataset or ""  # "" until the loss's default dataset is resolved
-        return values
+        return {key: value for key, value in values.items() if value is not None}  # TOML has no null
 
     def with_updates(self, **changes: Any) -> RunConfig:
         return replace(self, **changes)
@@ -96,8 +110,18 @@ def validate(values: dict[str, Any], source: str) -> None:
         raise ConfigError(
             f"{_where('val_split', source)} must be in [0, 1) (0 trains on everything), got {config.val_split}."
         )
-    if not (math.isfinite(config.l2) and config.l2 >= 0):
-        raise ConfigError(f"{_where('l2', source)} must be 0 or a positive finite number, got {config.l2}.")
+    for key in ("l2", "l1", "clip_grad", "min_delta"):
+        value = getattr(config, key)
+        if not (math.isfinite(value) and value >= 0):
+            raise ConfigError(f"{_where(key, source)} must be 0 or a positive finite number, got {value}.")
+    if config.early_stopping < 0:
+        raise ConfigError(
+            f"{_where('early_stopping', source)} is a patience in epochs: 0 (off) or more, got {config.early_stopping}."
+        )
+    if config.task is not None and config.task not in TASK_NAMES:
+        raise ConfigError(f"{_where('task', source)} must be one of {', '.join(TASK_NAMES)}, got {config.task!r}.")
+    if config.class_weight is not None:
+        parse_class_weight(config.class_weight, where=_where("class_weight", source))
     if config.progress not in PROGRESS_MODES:
         raise ConfigError(
             f"{_where('progress', source)} must be one of {', '.join(PROGRESS_MODES)}, got {config.progress!r}."
@@ -125,15 +149,23 @@ def coerce_value(key: str, value: Any, source: str) -> Any:
         if isinstance(value, int) and not isinstance(value, bool):
             return value
         raise ConfigError(f"{where} must be a positive whole number or 'full', got {value!r}.")
-    if key in ("lr", "val_split", "l2"):
+    if key == "features" and isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return ",".join(value)
+    if key == "class_weight" and isinstance(value, list):
+        if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+            return ",".join(repr(float(v)) for v in value)
+        raise ConfigError(f"{where} must be 'balanced' or a list of numbers, got {value!r}.")
+    if key == "target" and isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if key in ("lr", "val_split", "l2", "l1", "clip_grad", "min_delta"):
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return float(value)
         raise ConfigError(f"{where} must be a number, got {value!r} ({type(value).__name__}).")
-    if key in ("epochs", "seed"):
+    if key in ("epochs", "seed", "early_stopping"):
         if isinstance(value, int) and not isinstance(value, bool):
             return value
         raise ConfigError(f"{where} must be a whole number, got {value!r} ({type(value).__name__}).")
-    if key == "plot":
+    if key in ("plot", "standardize", "header"):
         if isinstance(value, bool):
             return value
         raise ConfigError(f"{where} must be true or false, got {value!r}.")
@@ -177,3 +209,18 @@ def build_config(file: Path | None, options: dict[str, Any]) -> RunConfig:
 
 def as_dict(config: RunConfig) -> dict[str, Any]:
     return asdict(config)
+
+
+def parse_class_weight(text: str, where: str = "--class-weight") -> str | tuple[float, ...]:
+    """'balanced' or 'w0,w1,...' (one non-negative weight per class, in class-index order)."""
+    if text.strip().lower() == "balanced":
+        return "balanced"
+    try:
+        weights = tuple(float(part) for part in text.split(","))
+    except ValueError:
+        raise ConfigError(
+            f"{where} must be 'balanced' or comma-separated numbers such as '1,5', got {text!r}."
+        ) from None
+    if not weights or any(not math.isfinite(w) or w < 0 for w in weights) or sum(weights) == 0:
+        raise ConfigError(f"{where} needs finite weights >= 0, not all zero, got {text!r}.")
+    return weights
