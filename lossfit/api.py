@@ -261,20 +261,62 @@ def divergence_message(prepared: Prepared, err: DivergenceError) -> str:
     return text
 
 
-def stable_lr_limit(prepared: Prepared) -> float | None:
-    """2/lambda_max for MSE on a linear model (a quadratic loss), else None.
+QUADRATIC_LOSSES = ("mse",)  # with a linear model these make the objective quadratic in (W, b)
 
-    The loss mean((Xw + b - y)^2) + (l2/2)|w|^2 has the constant Hessian
-    H = (2/n) [X 1]^T [X 1] + l2*diag(1..1, 0); gradient descent converges iff lr < 2/lambda_max(H).
+
+def stable_lr_limit(prepared: Prepared) -> float | None:
+    """2/lambda_max for a quadratic objective (MSE on a linear model), else None.
+
+    Full-batch gradient descent on a quadratic converges iff lr < 2/lambda_max,
+    lambda_max being the largest eigenvalue of its (constant) Hessian.
     """
-    if prepared.loss.name != "mse" or not isinstance(prepared.model, models.Linear):
+    if prepared.loss.name not in QUADRATIC_LOSSES or not isinstance(prepared.model, models.Linear):
         return None
-    X = prepared.data.X_train
-    A = np.column_stack([X, np.ones(len(X))])
-    hessian = 2.0 * (A.T @ A) / len(X)
-    hessian[:-1, :-1] += prepared.config.l2 * np.eye(X.shape[1])
-    lambda_max = float(np.linalg.eigvalsh(hessian)[-1])
+    if prepared.config.l1:
+        return None
+    lambda_max = largest_curvature(prepared)
     return 2.0 / lambda_max if lambda_max > 0 else None
+
+
+def largest_curvature(prepared: Prepared, iterations: int = 500, tol: float = 1e-12) -> float:
+    """lambda_max of the full-batch objective's Hessian, by power iteration on Hessian-vector products.
+
+    H v is the difference of two gradients, (g(h v) - g(-h v)) / (2 h). The objective
+    is quadratic (see `stable_lr_limit`), so its Hessian is the same everywhere:
+    the products are taken around zero with a unit step, which is exact up to
+    rounding and does not suffer from cancellation when the parameters have
+    blown up. The model's parameters are left as they were.
+    """
+    model, data, config = prepared.model, prepared.data, prepared.config
+    saved = [p.copy() for p in model.params]
+    rng = np.random.default_rng([config.seed, 4])
+    v = [rng.standard_normal(p.shape) for p in saved]
+
+    def gradient(shift: float, direction: list[np.ndarray]) -> list[np.ndarray]:
+        for p, d in zip(model.params, direction):
+            p[...] = shift * d
+        d_out = prepared.loss.value_and_grad(model.forward(data.X_train), data.y_train, data.w_train)[1]
+        grads = model.backward(d_out)
+        for i, is_weight in enumerate(model.is_weight):
+            if is_weight and config.l2:
+                grads[i] = grads[i] + config.l2 * model.params[i]
+        return grads
+
+    try:
+        estimate = 0.0
+        for _ in range(iterations):
+            norm = np.sqrt(sum(float(np.vdot(d, d)) for d in v))
+            v = [d / norm for d in v]
+            Hv = [(a - b) / 2 for a, b in zip(gradient(1.0, v), gradient(-1.0, v))]
+            new = sum(float(np.vdot(d, hd)) for d, hd in zip(v, Hv))  # Rayleigh quotient v.Hv
+            v = Hv
+            if abs(new - estimate) <= tol * abs(new):
+                return new
+            estimate = new
+        return estimate
+    finally:
+        for p, p0 in zip(model.params, saved):
+            p[...] = p0
 
 
 def _nice_below(value: float) -> str:

@@ -133,7 +133,8 @@ def train(
     step = _Stepper(model, loss, optimizer, regularization, weight_index)
     first_loss = best_loss = previous_loss = math.inf
     rising = 0
-    monitor_best, monitor_epoch, best_params = math.inf, 0, None
+    best_monitored = reference = math.inf
+    improved_epoch, best_params = 0, None
     if schedule is not None:
         schedule.start(optimizer)
     start = time.perf_counter()
@@ -180,10 +181,11 @@ def train(
 
         monitored = val_loss if has_val else train_loss
         if early_stopping:
-            if monitored < monitor_best - min_delta:
-                monitor_best, monitor_epoch = monitored, epoch
-                best_params = [p.copy() for p in model.params]
-            elif epoch - monitor_epoch >= early_stopping:
+            if monitored < best_monitored:  # keep the best weights seen...
+                best_monitored, best_params = monitored, [p.copy() for p in model.params]
+            if monitored < reference - min_delta:  # ...but only improvements > min_delta reset the patience
+                reference, improved_epoch = monitored, epoch
+            elif epoch - improved_epoch >= early_stopping:
                 for p, best in zip(model.params, best_params or []):
                     p[...] = best
                 return "early_stopped"
