@@ -72,7 +72,9 @@ class Linear:
 
     def predict(self, X: Array) -> Array:
         W, b = self.params
-        return X @ W + b
+        out = X @ W
+        out += b  # in place: one array per call, not two
+        return out
 
     def backward(self, d_out: Array) -> list[Array]:
         assert self._X is not None, "backward() needs a forward() first"

@@ -70,6 +70,7 @@ class Loss(Protocol):
     def value_and_grad(
         self, y_pred: Array, y_true: Array, sample_weight: Array | None = None
     ) -> tuple[float, Array]: ...
+    def value(self, y_pred: Array, y_true: Array, sample_weight: Array | None = None) -> float: ...
     def predict(self, y_pred: Array) -> Array: ...
 
 
@@ -131,6 +132,7 @@ def train(
     has_val = len(data.X_val) > 0
     weight_index = [i for i, is_weight in enumerate(model.is_weight) if is_weight]
     step = _Stepper(model, loss, optimizer, regularization, weight_index)
+    score = metrics_module.epoch_scorer(data.task, data.y_val if has_val else y)
     first_loss = best_loss = previous_loss = math.inf
     rising = 0
     best_monitored = reference = math.inf
@@ -155,13 +157,13 @@ def train(
 
         if has_val:
             val_out = model.predict(data.X_val)
-            val_loss = loss.value_and_grad(val_out, data.y_val, data.w_val)[0]
-            epoch_metrics = metrics_module.epoch_metrics(data.task, loss.predict(val_out), data.y_val)
+            val_loss = loss.value(val_out, data.y_val, data.w_val)
+            epoch_metrics = score(loss.predict(val_out))
         else:
             val_loss = math.nan
             if train_out is None:
                 train_out = model.predict(X)
-            epoch_metrics = metrics_module.epoch_metrics(data.task, loss.predict(train_out), y)
+            epoch_metrics = score(loss.predict(train_out))
 
         yield EpochRecord(
             epoch, train_loss, val_loss, step.penalty(), epoch_metrics, lr, grad_norm,

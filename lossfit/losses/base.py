@@ -95,6 +95,10 @@ class Loss:
             return float(loss.sum()) / count, d
         return weighted_mean(loss, d, sample_weight)
 
+    def value(self, y_pred: Array, y_true: Any, sample_weight: Array | None = None) -> float:
+        """The mean loss without its gradient. NO input checks (validation loss in the loop)."""
+        return self.value_and_grad(y_pred, y_true, sample_weight)[0]
+
     # ------------------------------------------------------- public, checked
     def __call__(self, y_pred: Any, y_true: Any, sample_weight: Any = None) -> float:
         """The mean loss (checked inputs)."""
