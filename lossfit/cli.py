@@ -200,9 +200,12 @@ def _print_summary(terminal: Any, prepared: Any, summary: Any) -> None:
     parts = [f"train loss {format_number(final.get('train_loss', float('nan')))}"]
     if final.get("val_loss") is not None:
         parts.append(f"val loss {format_number(final['val_loss'])}")
-    for key, value in summary.final_metrics.items():
-        parts.append(f"{METRIC_LABELS.get(key, key)} {format_number(value)}")
+    if final.get("penalty"):
+        parts.append(f"penalty {format_number(final['penalty'])}")
     lines.append("  " + " · ".join(parts))
+    scores = [f"{METRIC_LABELS.get(key, key)} {format_number(value)}" for key, value in summary.final_metrics.items()]
+    if scores:
+        lines.append("  " + " · ".join(scores))
     fitted = _fitted_line(prepared) if summary.status != "diverged" else None
     if fitted:
         lines.append(f"  fitted line: {fitted}")

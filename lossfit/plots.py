@@ -151,7 +151,7 @@ def decision_boundary(dataset: Any, model: Any, title: str = "", resolution: int
     ax.set_xlabel(features[0])
     ax.set_ylabel(features[1])
     ax.set_title(title, fontsize=10)
-    ax.legend(frameon=False, fontsize=8, loc="best")
+    ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))  # outside: no data hidden
     return fig
 
 
