@@ -21,10 +21,15 @@ state is never touched, and the same seed gives identical arrays.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
 import numpy as np
 
 from lossfit._typing import TASKS, Task
 from lossfit.data._base import Generator
+from lossfit.data.bundled import BUNDLED, Bundled
 from lossfit.data.classification import (
     Blobs,
     Circles,
@@ -36,6 +41,7 @@ from lossfit.data.classification import (
     Xor,
 )
 from lossfit.data.dataset import Dataset, fit_standardizer, make_dataset, split_indices
+from lossfit.data.files import Table, is_file_spec, read_file
 from lossfit.data.regression import (
     Counts,
     Friedman1,
@@ -46,12 +52,19 @@ from lossfit.data.regression import (
     Polynomial,
     Sine,
 )
-from lossfit.errors import ConfigError
+from lossfit.errors import ConfigError, DataError
 from lossfit.registry import Registry
 
 __all__ = [
+    "Bundled",
     "Dataset",
     "Generator",
+    "Table",
+    "all_names",
+    "bundled_names",
+    "is_file",
+    "name_of",
+    "read",
     "default_for_task",
     "fit_standardizer",
     "generator",
@@ -63,7 +76,7 @@ __all__ = [
     "task_of",
 ]
 
-registry: Registry[Generator] = Registry("dataset")
+registry: Registry[Generator | Bundled] = Registry("dataset")
 for _cls in (  # grouped by task: the order of `lossfit list datasets`
     Linear,
     Outliers,
@@ -84,15 +97,40 @@ for _cls in (  # grouped by task: the order of `lossfit list datasets`
 ):
     registry.register(_cls.name, _cls, summary=_cls.summary)
 
+
+def _constant(dataset: Bundled) -> Callable[[], Bundled]:
+    def make() -> Bundled:  # no parameters: `iris(n_samples=3)` is an "Unknown parameter" SpecError
+        return dataset
+
+    return make
+
+
+for _bundled in BUNDLED:  # kind "dataset": real data shipped in datasets/
+    registry.register(_bundled.name, _constant(_bundled), summary=_bundled.summary)
+
 _DEFAULTS: dict[Task, str] = {"regression": "linear", "binary": "moons", "multiclass": "blobs"}
 
 
 def names() -> list[str]:
-    """Canonical generator names, in registration order.
+    """Canonical generator names, in registration order (bundled datasets: `bundled_names`).
 
     >>> names()[:3]
     ['linear', 'outliers', 'polynomial']
     """
+    return [entry.name for entry in registry if getattr(entry.factory, "kind", "") == "generator"]
+
+
+def bundled_names() -> list[str]:
+    """Names of the bundled real datasets.
+
+    >>> bundled_names()
+    ['iris', 'wine', 'breast_cancer', 'penguins', 'auto_mpg', 'anscombe']
+    """
+    return [b.name for b in BUNDLED]
+
+
+def all_names() -> list[str]:
+    """Every registered dataset: the generators, then the bundled datasets."""
     return registry.names()
 
 
@@ -107,60 +145,201 @@ def default_for_task(task: Task) -> str:
     return _DEFAULTS[task]
 
 
-def generator(spec: str) -> Generator:
-    """The validated generator for a spec, without generating anything.
+def generator(spec: str) -> Generator | Bundled:
+    """The validated generator (or bundled dataset) for a spec, without generating anything.
 
     >>> generator("moons(noise=0.05)")
     Moons(n_samples=200, noise=0.05)
+    >>> generator("iris")
+    Bundled(iris)
     """
     return registry.from_spec(spec)
 
 
-def task_of(spec: str) -> Task:
-    """The task of a dataset spec, without generating it (the spec is validated).
+def is_file(spec: str) -> bool:
+    """True when `spec` names a file rather than a registered dataset.
 
-    >>> task_of("outliers(fraction=0.2)")
-    'regression'
+    A spec is a file when it ends in .csv, .tsv, .txt or .npz, or when it is not a
+    registered name and an existing file has that path.
+
+    >>> is_file("prices.csv"), is_file("moons(noise=0.1)"), is_file("iris")
+    (True, False, False)
     """
-    return generator(spec).task
+    text = spec.strip()
+    if is_file_spec(text):
+        return True
+    if text.split("(", 1)[0].strip().lower().replace("-", "_") in registry:
+        return False
+    try:
+        return Path(text).is_file()
+    except (OSError, ValueError):
+        return False
 
 
-def load(spec: str, *, seed: int, val_split: float, standardize: bool = True) -> Dataset:
-    """Generate, split and standardize the dataset named by `spec`.
+def name_of(spec: str) -> str:
+    """A short name for a spec, for titles and folder names: the file stem or the registry name.
+
+    >>> name_of("data/house prices.csv"), name_of("moons(noise=0.1)")
+    ('house prices', 'moons')
+    """
+    if is_file(spec):
+        return Path(spec.strip()).stem
+    return spec.strip().split("(", 1)[0].strip()
+
+
+@dataclass(frozen=True)
+class Source:
+    """A dataset's rows before any split: what `read` returns (and `lossfit datasets show` previews)."""
+
+    name: str
+    spec: str
+    source: str  # "generator", "bundled" or "file"
+    table: Table
+
+
+def _check_file_options(what: str, **options: object) -> None:
+    given = [key for key, value in options.items() if value is not None]
+    if given:
+        raise ConfigError(
+            f"{what} does not take {', '.join(given)}: target, features and header apply to CSV files "
+            "(--dataset path.csv)."
+        )
+
+
+def read(
+    spec: str,
+    *,
+    seed: int = 0,
+    target: str | int | None = None,
+    features: list[str] | None = None,
+    header: bool | None = None,
+    task: Task | None = None,
+) -> Source:
+    """The whole dataset named by `spec`, in file (or generation) order, before any split.
+
+    >>> src = read("iris")
+    >>> src.source, src.table.X.shape, src.table.class_names[0]
+    ('bundled', (150, 4), 'setosa')
+    """
+    if task is not None and task not in TASKS:
+        raise ConfigError(f"task={task!r} is not a task; expected one of: {', '.join(TASKS)}.")
+    if is_file(spec):
+        path = Path(spec.strip()).expanduser()
+        table = read_file(path, target=target, features=features, header=header, task=task)
+        resolved = str(path.resolve()) if path.exists() else str(path)
+        return Source(path.stem, resolved, "file", table)
+    made = generator(spec)
+    if isinstance(made, Bundled):
+        _check_file_options(f"Bundled dataset `{made.name}`", target=target, features=features, header=header)
+        _check_task(made.name, made.task, task)
+        return Source(made.name, made.name, "bundled", made.read())
+    _check_file_options(f"Dataset generator `{made.name}`", target=target, features=features, header=header)
+    _check_task(made.name, made.task, task)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ConfigError(f"seed={seed!r} is out of range; expected a whole number >= 0.")
+    X, y = made.generate(np.random.default_rng([int(seed), 0]))
+    labels = y if made.task == "regression" else np.asarray(y).astype(np.int64)
+    table = Table(
+        X, labels, made.task, tuple(made.feature_names),
+        tuple(made.class_names) if made.task != "regression" else (),
+    )
+    return Source(made.name, registry.resolved_spec(made.name, made), "generator", table)
+
+
+def _check_task(name: str, actual: Task, asked: Task | None) -> None:
+    if asked is not None and asked != actual:
+        raise ConfigError(
+            f"Dataset `{name}` is a {actual} dataset; task={asked} applies only to files "
+            f"(--dataset path.csv). Leave task out, or pick a {asked} dataset such as `{default_for_task(asked)}`."
+        )
+
+
+def task_of(
+    spec: str,
+    task: Task | None = None,
+    target: str | int | None = None,
+    *,
+    features: list[str] | None = None,
+    header: bool | None = None,
+) -> Task:
+    """The task of a dataset spec; the spec is validated (a file is read, nothing is generated).
+
+    >>> task_of("outliers(fraction=0.2)"), task_of("breast_cancer")
+    ('regression', 'binary')
+    """
+    if task is not None and task not in TASKS:
+        raise ConfigError(f"task={task!r} is not a task; expected one of: {', '.join(TASKS)}.")
+    if is_file(spec):
+        return read(spec, target=target, features=features, header=header, task=task).table.task
+    made = generator(spec)
+    what = f"Bundled dataset `{made.name}`" if isinstance(made, Bundled) else f"Dataset generator `{made.name}`"
+    _check_file_options(what, target=target, features=features, header=header)
+    _check_task(made.name, made.task, task)
+    return made.task
+
+
+def load(
+    spec: str,
+    *,
+    seed: int,
+    val_split: float,
+    standardize: bool = True,
+    target: str | int | None = None,
+    features: list[str] | None = None,
+    header: bool | None = None,
+    task: Task | None = None,
+) -> Dataset:
+    """Generate (or read), split and standardize the dataset named by `spec`.
 
     Parameters
     ----------
-    spec : a dataset spec such as ``"moons"`` or ``"outliers(fraction=0.2)"``.
+    spec : a generator spec such as ``"moons"`` or ``"outliers(fraction=0.2)"``, a
+        bundled dataset name (``"iris"``), or a file path (``.csv``, ``.tsv``, ``.txt``, ``.npz``).
     seed : a non-negative integer; the sample uses ``default_rng([seed, 0])``,
         the split ``default_rng([seed, 1])``.
     val_split : the validation fraction, 0 <= val_split < 1 (0 gives an empty validation set).
     standardize : scale features with the training split's mean and std.
+    target, features, header : CSV files only (see `lossfit.data.files`); a
+        ConfigError for generators and bundled datasets.
+    task : override the task inferred from a file; elsewhere it must equal the dataset's task.
 
     >>> ds = load("blobs", seed=1, val_split=0.2)
     >>> ds.X_train.shape, ds.y_train.dtype, ds.class_names
     ((240, 2), dtype('int64'), ('0', '1', '2'))
+    >>> ds = load("penguins", seed=0, val_split=0.2)
+    >>> ds.source, ds.dropped_rows, ds.n_features, ds.class_names
+    ('bundled', 11, 9, ('Adelie', 'Chinstrap', 'Gentoo'))
     """
-    gen = generator(spec)
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ConfigError(f"seed={seed!r} is out of range; expected a whole number >= 0.")
     if isinstance(val_split, bool) or not isinstance(val_split, (int, float)) or not (
         0.0 <= val_split < 1.0
     ):
         raise ConfigError(f"val_split={val_split!r} is out of range; expected 0 <= val_split < 1.")
-    X, y = gen.generate(np.random.default_rng([int(seed), 0]))
-    return make_dataset(
-        name=gen.name,
-        spec=registry.resolved_spec(gen.name, gen),
-        task=gen.task,
-        X=X,
-        y=y,
-        n_classes=gen.n_classes,
-        feature_names=gen.feature_names,
-        class_names=gen.class_names if gen.task != "regression" else (),
-        val_split=float(val_split),
-        rng=np.random.default_rng([int(seed), 1]),
-        standardize=standardize,
-    )
+    src = read(spec, seed=seed, target=target, features=features, header=header, task=task)
+    table = src.table
+    try:
+        return make_dataset(
+            name=src.name,
+            spec=src.spec,
+            task=table.task,
+            X=table.X,
+            y=table.y,
+            n_classes=table.n_classes,
+            feature_names=table.feature_names,
+            class_names=table.class_names,
+            val_split=float(val_split),
+            rng=np.random.default_rng([int(seed), 1]),
+            standardize=standardize,
+            source=src.source,
+            dropped_rows=table.dropped_rows,
+        )
+    except DataError as err:
+        if src.source == "generator":
+            raise
+        where = f"Dataset file {src.spec}" if src.source == "file" else f"Bundled dataset `{src.name}`"
+        message = str(err).replace("increase n_samples", "add rows").replace(f"Dataset `{src.name}`", "")
+        raise DataError(f"{where} ({len(table.y)} usable rows): {message.lstrip(': ')}") from None
 
 
 def spec_of(ds: Dataset) -> str:

@@ -34,6 +34,7 @@ class Generator:
     task: ClassVar[Task]
     summary: ClassVar[str]  # one line for `lossfit list datasets`
     lesson: ClassVar[str]  # what the dataset demonstrates
+    kind: ClassVar[str] = "generator"  # bundled real datasets have kind "dataset"
 
     @property
     def n_classes(self) -> int:

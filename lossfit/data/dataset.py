@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -53,10 +54,35 @@ class Dataset:
     class_names: tuple[str, ...]
     x_mean: Array
     x_std: Array
+    source: str = "generator"  # "generator", "bundled" or "file"
+    dropped_rows: int = 0  # rows left out because of missing values (files, bundled data)
 
     @property
     def n_features(self) -> int:
         return int(self.X_train.shape[1])
+
+    def describe(self) -> dict[str, Any]:
+        """What a run folder records about its data (JSON-ready): sizes, names and the scaling.
+
+        >>> from lossfit import data
+        >>> info = data.load("linear(n_samples=10)", seed=0, val_split=0.2).describe()
+        >>> info["source"], info["n_train"], info["n_val"], info["features"], info["classes"]
+        ('generator', 8, 2, ['x'], [])
+        """
+        return {
+            "name": self.name,
+            "spec": self.spec,
+            "source": self.source,
+            "task": self.task,
+            "n_train": int(len(self.y_train)),
+            "n_val": int(len(self.y_val)),
+            "features": list(self.feature_names),
+            "classes": list(self.class_names),
+            "x_mean": [float(v) for v in self.x_mean],
+            "x_std": [float(v) for v in self.x_std],
+            "standardized": not (bool(np.all(self.x_mean == 0)) and bool(np.all(self.x_std == 1))),
+            "dropped_rows": int(self.dropped_rows),
+        }
 
     def raw_X(self, X: Array) -> Array:
         """Undo the standardization: features back in their original units (for plots)."""
@@ -157,6 +183,8 @@ def make_dataset(
     val_split: float,
     rng: np.random.Generator,
     standardize: bool = True,
+    source: str = "generator",
+    dropped_rows: int = 0,
 ) -> Dataset:
     """Split (X, y) with `rng`, standardize on the training rows, and freeze the result."""
     X = np.asarray(X, dtype=np.float64)
@@ -196,4 +224,6 @@ def make_dataset(
         class_names=tuple(class_names),
         x_mean=_readonly(mean),
         x_std=_readonly(std),
+        source=source,
+        dropped_rows=int(dropped_rows),
     )
