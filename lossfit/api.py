@@ -64,7 +64,7 @@ def prepare(config: RunConfig) -> Prepared:
     """Check everything and build dataset, loss, model and optimizer; nothing is written."""
     loss = losses.get(config.loss)
     dataset_spec = config.dataset or loss.default_dataset or datasets.default_for_task(loss.task)
-    check_task(loss, dataset_spec)
+    check_task(loss, dataset_spec, _file_options(config))
     optimizer_name, optimizer_kwargs = parse_spec(config.optimizer, what="optimizer spec")
     if "lr" in optimizer_kwargs:
         raise ConfigError(
@@ -101,7 +101,7 @@ def _file_options(config: RunConfig) -> dict[str, Any]:
     """Options that only data files take; passed only when given."""
     options: dict[str, Any] = {}
     if config.target is not None:
-        options["target"] = int(config.target) if config.target.lstrip("-").isdigit() else config.target
+        options["target"] = config.target  # the loader tries a column name first, then an index
     if config.features is not None:
         options["features"] = [name.strip() for name in config.features.split(",") if name.strip()]
     if config.header is not None:
@@ -150,13 +150,13 @@ def _metric_task(loss: Any, dataset: Any) -> str:
     return "multiclass" if loss.task == "multiclass" else dataset.task
 
 
-def check_task(loss: Any, dataset_spec: str) -> None:
+def check_task(loss: Any, dataset_spec: str, file_options: dict[str, Any] | None = None) -> None:
     """Refuse a loss that does not fit the dataset's task, listing the losses that do."""
-    dataset_task = datasets.task_of(dataset_spec)
+    dataset_task = datasets.task_of(dataset_spec, **(file_options or {}))
     fits = loss.task == dataset_task or (loss.task == "multiclass" and dataset_task == "binary")
     if fits:
         return
-    dataset_name = parse_spec(dataset_spec, what="dataset spec")[0]
+    dataset_name = datasets.name_of(dataset_spec)
     suitable = ", ".join(losses.for_task(dataset_task))
     raise TaskMismatchError(
         f"Loss `{loss.name}` is for {loss.task} but dataset `{dataset_name}` is a {dataset_task} dataset. "
@@ -203,6 +203,8 @@ def run(
         except DivergenceError as err:
             status, message = "diverged", divergence_message(prepared, err)
         train_seconds = time.perf_counter() - start
+        if status == "completed":
+            message = convergence_hint(records)
         if status == "interrupted":
             message = f"Interrupted after epoch {records[-1].epoch} of {config.epochs}."
         elif status == "early_stopped":
@@ -233,17 +235,62 @@ def _summary(
     data = prepared.data
     X, y = (data.X_val, data.y_val) if len(data.X_val) else (data.X_train, data.y_train)
     final_metrics: dict[str, float] = {}
+    classes: dict[str, Any] | None = None
     if records and status != "diverged":
-        final_metrics = metrics.final_metrics(data.task, prepared.loss.predict(prepared.model.predict(X)), y)
+        output = prepared.loss.predict(prepared.model.predict(X))
+        final_metrics = metrics.final_metrics(data.task, output, y)
         if prepared.loss.probability_link not in ("sigmoid", "softmax"):
             # log loss reads the scores as sigmoid/softmax probabilities: meaningless for, e.g., hinge
             final_metrics.pop("log_loss", None)
+        if data.task != "regression":
+            classes = class_summary(prepared, output, y)
     parts = training.summarize(records)
     return RunSummary(
         status=status, epochs=records[-1].epoch if records else 0, train_seconds=seconds,
         final=parts["final"], best=parts["best"], final_metrics=final_metrics,
-        config=prepared.resolved, message=message,
+        config=prepared.resolved, message=message, data=_describe(prepared.dataset), classes=classes,
     )
+
+
+def convergence_hint(records: list[EpochRecord], window: float = 0.1, tolerance: float = 0.01) -> str | None:
+    """A note when the training loss was still falling clearly over the last 10% of the epochs."""
+    span = max(5, int(len(records) * window))
+    if len(records) <= span:
+        return None
+    before, last = records[-span - 1].train_loss, records[-1].train_loss
+    if not (math.isfinite(before) and math.isfinite(last)) or before <= 0:
+        return None
+    drop = (before - last) / before
+    if drop <= tolerance:
+        return None
+    return (f"The training loss was still falling at the end ({drop:.1%} lower over the last {span} epochs): "
+            f"the run has not converged; try more --epochs or a larger --lr.")
+
+
+def class_summary(prepared: Prepared, output: np.ndarray, y: np.ndarray) -> dict[str, Any]:
+    """Per-class precision/recall/F1/support and the confusion matrix, on the validation split."""
+    from lossfit import report
+
+    labels = (output > 0).astype(np.int64) if output.ndim == 1 else output.argmax(axis=1)
+    names = _class_names(prepared)
+    rows = report.class_report(labels, y, names)
+    return {
+        "split": "validation" if len(prepared.data.X_val) else "training",
+        "report": rows,
+        "averages": report.averages(rows),
+        "confusion_matrix": report.confusion_matrix(labels, y, len(names)).tolist(),
+    }
+
+
+def _class_names(prepared: Prepared) -> list[str]:
+    names = list(prepared.dataset.class_names)
+    k = max(len(names), prepared.dataset.n_classes, 2)
+    return names if len(names) == k else [str(c) for c in range(k)]
+
+
+def _describe(dataset: Any) -> dict[str, Any] | None:
+    describe = getattr(dataset, "describe", None)
+    return describe() if describe is not None else None
 
 
 def divergence_message(prepared: Prepared, err: DivergenceError) -> str:

@@ -206,6 +206,9 @@ def _print_summary(terminal: Any, prepared: Any, summary: Any) -> None:
     scores = [f"{METRIC_LABELS.get(key, key)} {format_number(value)}" for key, value in summary.final_metrics.items()]
     if scores:
         lines.append("  " + " · ".join(scores))
+    dropped = getattr(prepared.dataset, "dropped_rows", 0)
+    if dropped:
+        lines.append(f"  dropped {dropped} rows with missing values before the split")
     fitted = _fitted_line(prepared) if summary.status != "diverged" else None
     if fitted:
         lines.append(f"  fitted line: {fitted}")
@@ -213,6 +216,12 @@ def _print_summary(terminal: Any, prepared: Any, summary: Any) -> None:
     lines.append(f"  {'  '.join(summary.files)}")
     for line in lines:
         terminal.out.print(line, highlight=False, markup=False)
+    if summary.classes is not None:
+        from lossfit import report
+
+        table = report.render_class_report(summary.classes["report"])
+        table.title = f"per class, {summary.classes['split']} split"
+        terminal.out.print(table)
 
 
 def _fitted_line(prepared: Any) -> str | None:

@@ -22,7 +22,7 @@ from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from lossfit.sinks import RunInfo
+from lossfit.sinks import RunInfo, RunSummary
 from lossfit.training import EpochRecord
 
 TRAIN_COLOR, VAL_COLOR = "#1f77b4", "#d62728"
@@ -30,12 +30,20 @@ CLASS_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"
 DPI = 120
 
 
-def draw_run(path: Path, info: RunInfo, records: list[EpochRecord], status: str = "completed") -> list[str]:
+def draw_run(path: Path, info: RunInfo, records: list[EpochRecord], summary: RunSummary) -> list[str]:
     """Draw every plot that applies to this run into `path`; return the file names written."""
     written = []
     if records:
-        _save(loss_curve(records, title=info.title, status=status), path / "loss_curve.png")
+        _save(loss_curve(records, title=info.title, status=summary.status), path / "loss_curve.png")
         written.append("loss_curve.png")
+    if summary.classes is not None:
+        from lossfit import report
+
+        classes = summary.classes
+        names = [row["class"] for row in classes["report"]]
+        title = f"{info.title}\n{classes['split']} split"
+        _save(report.confusion_matrix_figure(classes["confusion_matrix"], names, title), path / "confusion_matrix.png")
+        written.append("confusion_matrix.png")
     prepared = info.prepared
     if prepared is None:
         return written

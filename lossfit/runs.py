@@ -112,7 +112,7 @@ class RunFolder:
         if self.plot and self._info is not None:
             from lossfit import plots  # matplotlib is imported only when a plot is drawn
 
-            self.files.extend(plots.draw_run(self.path, self._info, self._records, summary.status))
+            self.files.extend(plots.draw_run(self.path, self._info, self._records, summary))
         self.files.append("metrics.json")
         summary = _with_files(summary, self.path, self.files)
         write_atomic(self.path / "metrics.json", json.dumps(summary.to_json(), indent=2) + "\n")

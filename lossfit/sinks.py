@@ -40,6 +40,8 @@ class RunSummary:
     final_metrics: dict[str, float]
     config: dict[str, Any]
     message: str | None = None
+    data: dict[str, Any] | None = None  # the dataset: size, features, classes, scaling, dropped rows
+    classes: dict[str, Any] | None = None  # classification: per-class report and confusion matrix
     out_dir: Path | None = None
     files: tuple[str, ...] = ()
 
@@ -54,7 +56,9 @@ class RunSummary:
                 "final": self.final,
                 "best": self.best,
                 "final_metrics": self.final_metrics,
+                "classes": self.classes,
                 "message": self.message,
+                "data": self.data,
                 "run_dir": str(self.out_dir) if self.out_dir else None,
                 "files": list(self.files),
                 "config": self.config,
