@@ -51,7 +51,21 @@ def get(name: str, **kwargs: Any) -> Loss:
     `get("huber", delta=0.5)` and `get("huber(delta=0.5)")` are the same loss.
     Unknown names raise UnknownNameError with a suggestion; unknown or ill-typed
     keys raise SpecError; out-of-range values raise ConfigError.
+
+    `get("path/to/file.py:name")` loads a custom loss from a Python file, running
+    its code (see `lossfit.custom_loss`).
     """
+    if "(" not in name and (":" in name or name.strip().lower().endswith(".py")):
+        from lossfit import custom_loss  # only when asked for: it runs user code
+
+        if not custom_loss.is_custom_spec(name):
+            path = name.strip().rpartition(":")[0]
+            what = f"{path} is not a .py file" if path else "no function name after the file"
+            raise SpecError(
+                f"Cannot read loss `{name}`: {what}; a custom loss is written path/to/file.py:name, "
+                "e.g. my_losses.py:asym (a .py file, a colon, the function's name)."
+            )
+        return custom_loss.load(name, **kwargs)
     if "(" not in name:
         return registry.create(name, **kwargs)
     spec_name, spec_kwargs = parse_spec(name, what="loss spec")
@@ -69,7 +83,9 @@ def names() -> list[str]:
 
 
 def spec_of(loss: Loss) -> str:
-    """The spec string that rebuilds `loss`, e.g. 'huber(delta=0.5)'."""
+    """The spec string that rebuilds `loss`, e.g. 'huber(delta=0.5)' (or 'my.py:asym' for a custom loss)."""
+    if type(loss).__module__ == "lossfit.custom_loss":  # a custom loss: its file.py:name
+        return str(loss.spec)  # type: ignore[attr-defined]
     return registry.resolved_spec(loss.name, loss)
 
 

@@ -276,7 +276,7 @@ class Hinge(MarginLoss):
     bayes_optimal = "sign(2 P(y = 1 | x) - 1): the label, no probability"
     when_to_use = "maximum-margin linear classifiers; when you need decisions, not probabilities"
     pitfalls = "gives no probabilities; {0, 1} labels fed to a +-1 formula silently stop the negative class from learning (lossfit converts them)"
-    related = ("squared_hinge", "perceptron", "bce", "modified_huber")
+    related = ("squared_hinge", "perceptron", "bce", "modified_huber", "exponential")
 
     def pointwise(self, y_pred: Array, y_true: Array) -> tuple[Array, Array]:
         y_pm = 2.0 * y_true - 1.0
