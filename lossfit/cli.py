@@ -107,7 +107,7 @@ SPEC_HELP = "NAME or NAME(key=value, ...)"
 
 @app.command(epilog=EXIT_CODES_HELP)
 def train(
-    loss: Annotated[Optional[str], typer.Option(help=f"Loss, {SPEC_HELP}, e.g. mse, 'huber(delta=0.5)'. [default: mse]")] = None,
+    loss: Annotated[Optional[str], typer.Option(help=f"Loss, {SPEC_HELP}, e.g. mse, 'huber(delta=0.5)', or your own path/to/file.py:function (loading a .py file runs its code: only load files you trust). [default: mse]")] = None,
     dataset: Annotated[Optional[str], typer.Option(help=f"Dataset, {SPEC_HELP}, e.g. 'moons(noise=0.3)'. [default: follows the loss's task: linear, moons or blobs]")] = None,
     model: Annotated[Optional[str], typer.Option(help="Model; 'auto' picks the one the loss's task needs. [default: auto]")] = None,
     optimizer: Annotated[Optional[str], typer.Option(help=f"Optimizer, {SPEC_HELP}, e.g. 'sgd(momentum=0.9)'. [default: sgd]")] = None,
@@ -139,6 +139,7 @@ def train(
     With no options: mean squared error on a noisy line, full-batch gradient descent.
     """
     import json
+    import warnings
 
     from lossfit import api, display, runs
     from lossfit.config import build_config
@@ -156,7 +157,11 @@ def train(
     run_config = build_config(config, options)
     if run_config.out is not None:
         runs.check_out_dir(Path(run_config.out))
-    prepared = api.prepare(run_config)
+    with warnings.catch_warnings(record=True) as caught:  # e.g. "no gradient given: differentiating numerically"
+        warnings.simplefilter("always")
+        prepared = api.prepare(run_config)
+    for warning in caught:
+        terminal.note(f"Note: {warning.message}")
     out_dir = Path(run_config.out) if run_config.out else runs.default_run_dir(
         prepared.dataset.name, prepared.loss.name, run_config.optimizer
     )
