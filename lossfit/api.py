@@ -253,18 +253,23 @@ def _summary(
 
 
 def convergence_hint(records: list[EpochRecord], window: float = 0.1, tolerance: float = 0.01) -> str | None:
-    """A note when the training loss was still falling clearly over the last 10% of the epochs."""
+    """A note when the last 10% of the epochs still made more than 1% of the run's progress.
+
+    Progress is the decrease of the training loss from epoch 1; measuring the
+    last stretch against it (not against the loss itself) keeps quiet about a
+    loss creeping towards zero, as logistic loss does forever on separable data.
+    """
     span = max(5, int(len(records) * window))
     if len(records) <= span:
         return None
-    before, last = records[-span - 1].train_loss, records[-1].train_loss
-    if not (math.isfinite(before) and math.isfinite(last)) or before <= 0:
+    first, before, last = records[0].train_loss, records[-span - 1].train_loss, records[-1].train_loss
+    if not all(math.isfinite(v) for v in (first, before, last)) or first <= last:
         return None
-    drop = (before - last) / before
-    if drop <= tolerance:
+    share = (before - last) / (first - last)
+    if share <= tolerance:
         return None
-    return (f"The training loss was still falling at the end ({drop:.1%} lower over the last {span} epochs): "
-            f"the run has not converged; try more --epochs or a larger --lr.")
+    return (f"The training loss was still falling at the end ({share:.0%} of the run's progress came in the "
+            f"last {span} epochs): try more --epochs or a larger --lr.")
 
 
 def class_summary(prepared: Prepared, output: np.ndarray, y: np.ndarray) -> dict[str, Any]:

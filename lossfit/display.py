@@ -30,6 +30,7 @@ REFRESH_PER_SECOND = 10
 TABLE_ROWS = 10  # milestone rows shown in the live table, plus the current epoch
 PLAIN_LINES = 20  # about this many lines per run in plain mode
 SPARK = "▁▂▃▄▅▆▇█"
+COLUMN = 11  # width of each number column in the live view
 METRIC_LABELS = {"r2": "R²", "accuracy": "accuracy"}
 
 
@@ -73,13 +74,11 @@ def format_number(value: float) -> str:
 
 
 def sparkline(values: list[float], width: int = 12, low: float | None = None, high: float | None = None) -> str:
-    """Unicode sparkline of `values` on a log scale (losses span decades), `width` characters."""
+    """Unicode sparkline of `values` on a log scale (losses span decades), at most `width` characters."""
+    values = _sample(values, width)
     finite = [v for v in values if math.isfinite(v) and v > 0]
     if not finite:
         return ""
-    if len(values) > width:
-        step = len(values) / width
-        values = [values[int(i * step)] for i in range(width - 1)] + [values[-1]]
     low_log = math.log10(low if low is not None else min(finite))
     high_log = math.log10(high if high is not None else max(finite))
     span = high_log - low_log or 1.0
@@ -93,47 +92,70 @@ def sparkline(values: list[float], width: int = 12, low: float | None = None, hi
     return "".join(chars)
 
 
+def _sample(values: list[float], width: int) -> list[float]:
+    """At most `width` evenly spaced values, the last one included."""
+    if len(values) <= width:
+        return list(values)
+    step = len(values) / width
+    return [values[int(i * step)] for i in range(width - 1)] + [values[-1]]
+
+
 def render_table(info: RunInfo, records: list[EpochRecord], elapsed: float | None = None) -> Group:
-    """The live view: a header, milestone rows plus the current epoch, and a progress bar."""
+    """The live view: a header, milestone rows plus the current epoch, and a progress bar.
+
+    Rows are fixed-width text rather than a rich Table: the view is redrawn ten
+    times a second from a thread that shares the interpreter with training, and
+    text lines cost a fraction of a table layout. Its cost does not grow with the
+    number of epochs either (it looks at a few hundred records at most).
+    """
     metric = info.main_metric
-    table = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 1))
-    for name in ("epoch", "train loss", "val loss", METRIC_LABELS.get(metric, metric), "lr", "|grad|", "trend"):
-        table.add_column(name, justify="left" if name == "trend" else "right")
-    losses = [r.train_loss for r in records]
-    finite = [v for v in losses if math.isfinite(v) and v > 0]
-    low, high = (min(finite), max(finite)) if finite else (None, None)
-    shown = _milestones(records, info.epochs)
-    previous = 0
+    count = len(records)  # the list may grow while we draw: use what is there now
+    shown = _milestones(count, info.epochs)
+    windows, previous = [], 0
     for index in shown:
-        r = records[index]
-        window = losses[previous : index + 1]
+        windows.append(_sample([records[i].train_loss for i in _spread(previous, index + 1, 48)], 12))
         previous = index + 1
-        is_current = index == len(records) - 1
-        table.add_row(
-            f"{r.epoch}", format_number(r.train_loss), format_number(r.val_loss),
-            format_number(r.metrics.get(metric, math.nan)), format_number(r.lr), format_number(r.grad_norm),
-            Text(sparkline(window, 12, low, high), style="cyan"),
-            style="bold" if is_current else None,
-        )
-    done = records[-1].epoch if records else 0
-    seconds = elapsed if elapsed is not None else (records[-1].seconds if records else 0.0)
+    finite = [v for window in windows for v in window if math.isfinite(v) and v > 0]
+    low, high = (min(finite), max(finite)) if finite else (None, None)
+
+    epoch_width = max(5, len(str(info.epochs)))
+    names = ("train loss", "val loss", METRIC_LABELS.get(metric, metric), "lr", "|grad|")
+    lines = [Text(f"{'epoch':>{epoch_width}}" + "".join(f"{name:>{COLUMN}}" for name in names) + "  trend",
+                  style="bold")]
+    for index, window in zip(shown, windows):
+        r = records[index]
+        numbers = (r.train_loss, r.val_loss, r.metrics.get(metric, math.nan), r.lr, r.grad_norm)
+        row = f"{r.epoch:>{epoch_width}}" + "".join(f"{format_number(v):>{COLUMN}}" for v in numbers) + "  "
+        lines.append(Text.assemble(row, (sparkline(window, 12, low, high), "cyan"),
+                                   style="bold" if index == count - 1 else ""))
+    done = records[count - 1].epoch if count else 0
+    seconds = elapsed if elapsed is not None else (records[count - 1].seconds if count else 0.0)
     rate = f"{done / seconds:,.0f} epochs/s" if seconds > 0 and done else ""
     footer = Table.grid(padding=(0, 1))
     footer.add_row(ProgressBar(total=info.epochs, completed=done, width=30),
                    Text(f"{done}/{info.epochs} epochs  {seconds:.2f} s  {rate}", style="dim"))
     header = Text.assemble(("lossfit ", "bold"), info.title,
                            (f"   {info.n_train} train / {info.n_val} val", "dim"))
-    return Group(header, table, footer)
+    return Group(header, *lines, footer)
 
 
-def _milestones(records: list[EpochRecord], epochs: int) -> list[int]:
-    """Indices of the records to show: about TABLE_ROWS evenly spaced epochs and the latest."""
-    if not records:
+def _spread(start: int, stop: int, most: int) -> range:
+    """Up to about `most` evenly spaced indices in [start, stop), always ending at stop - 1."""
+    step = max(1, (stop - start) // most)
+    return range(stop - 1 - ((stop - 1 - start) // step) * step, stop, step) if stop > start else range(0)
+
+
+def _milestones(count: int, epochs: int) -> list[int]:
+    """Indices of the records to show: epoch 1, about TABLE_ROWS evenly spaced epochs, and the latest.
+
+    Records are consecutive epochs from 1, so record i is epoch i + 1.
+    """
+    if not count:
         return []
     every = max(1, math.ceil(epochs / TABLE_ROWS))
-    indices = [i for i, r in enumerate(records) if r.epoch % every == 0 or r.epoch == 1]
-    if indices[-1] != len(records) - 1:
-        indices.append(len(records) - 1)
+    indices = sorted({0, *range(every - 1, count, every)})
+    if indices[-1] != count - 1:
+        indices.append(count - 1)
     return indices[-(TABLE_ROWS + 1):]
 
 
@@ -158,7 +180,7 @@ class LiveTable:
     def _render(self) -> Group:
         assert self._info is not None
         elapsed = None if self._live is None else time.perf_counter() - self._start
-        return render_table(self._info, list(self._records), elapsed)
+        return render_table(self._info, self._records, elapsed)
 
     def write(self, record: EpochRecord) -> None:
         self._records.append(record)

@@ -150,3 +150,24 @@ def test_divergence_names_a_stable_learning_rate_for_many_features():
 def test_momentum_oscillation_is_not_divergence():
     result = lossfit.train(epochs=50, schedule="one_cycle")  # momentum cycles 0.95 -> 0.85 on sgd
     assert result.summary.status == "completed"
+
+
+def _records(losses):
+    from lossfit.training import EpochRecord
+
+    return [EpochRecord(i + 1, v, math.nan, 0.0, {}, 0.1, 1.0, 0.0) for i, v in enumerate(losses)]
+
+
+def test_convergence_hint_speaks_only_when_the_end_still_matters():
+    # 100 epochs falling linearly: the last 10 epochs make 10% of the progress
+    assert "still falling" in api.convergence_hint(_records([100.0 - i for i in range(100)]))
+    # fast fall, then a long creep towards zero (logistic loss on separable data): quiet
+    assert api.convergence_hint(_records([1.0] + [0.01 * 0.99**i for i in range(99)])) is None
+    # flat from the start, or too short to judge: quiet
+    assert api.convergence_hint(_records([1.0] * 100)) is None
+    assert api.convergence_hint(_records([3.0, 2.0, 1.0])) is None
+
+
+def test_slow_huber_run_gets_the_hint_and_a_longer_one_does_not():
+    assert "still falling" in lossfit.train(loss="huber", dataset="auto_mpg", epochs=200).summary.message
+    assert lossfit.train(loss="huber", dataset="auto_mpg", epochs=300, lr=1.0).summary.message is None
