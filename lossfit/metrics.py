@@ -351,12 +351,14 @@ def epoch_metrics(task: Task, output: AnyArray, y_true: AnyArray) -> dict[str, f
     """The cheap per-epoch metrics from RAW model output: O(n), a few vectorized NumPy calls.
 
     regression: r2, rmse, mae (output = predicted values);
-    binary: accuracy, f1 (output = scores/logits, class 1 iff score > 0);
-    multiclass: accuracy, f1 = macro F1 over the labels present (output = logits (n, k), argmax).
+    binary: accuracy, precision, recall, f1 (output = scores/logits, class 1 iff score > 0);
+    multiclass: accuracy and macro precision, recall, F1 over the labels present
+    (output = logits (n, k), argmax).
+    ROC AUC (a sort) and log loss are left to `final_metrics`, computed once at the end.
     An empty y_true gives {}.
 
     >>> epoch_metrics("binary", [2.0, -1.0, 0.5, -3.0], [1, 0, 0, 0])
-    {'accuracy': 0.75, 'f1': 0.6666666666666666}
+    {'accuracy': 0.75, 'precision': 0.5, 'recall': 1.0, 'f1': 0.6666666666666666}
     >>> epoch_metrics("regression", [1.0, 2.0], [1.0, 3.0])  # SS_res 1, SS_tot 2
     {'r2': 0.5, 'rmse': 0.7071067811865476, 'mae': 0.5}
     """
@@ -384,7 +386,12 @@ def epoch_metrics(task: Task, output: AnyArray, y_true: AnyArray) -> dict[str, f
         n_pred, n_true = float(np.count_nonzero(pred)), float(np.count_nonzero(truth))
         hits = tp + (n - n_pred - n_true + tp)
         den = n_pred + n_true
-        return {"accuracy": hits / n, "f1": 2 * tp / den if den > 0 else 0.0}
+        return {
+            "accuracy": hits / n,
+            "precision": tp / n_pred if n_pred > 0 else 0.0,
+            "recall": tp / n_true if n_true > 0 else 0.0,
+            "f1": 2 * tp / den if den > 0 else 0.0,
+        }
     k = out.shape[1]
     pred = out.argmax(axis=1)
     labels = t.astype(np.int64, copy=False)
@@ -394,10 +401,18 @@ def epoch_metrics(task: Task, output: AnyArray, y_true: AnyArray) -> dict[str, f
         )
     confusion = np.bincount(labels * k + pred, minlength=k * k).reshape(k, k)  # rows: truth
     tp = np.diagonal(confusion)
-    den = confusion.sum(axis=0) + confusion.sum(axis=1)  # predicted + true counts per label
-    present = den > 0
-    macro_f1 = float(np.mean(2 * tp[present] / den[present]))
-    return {"accuracy": float(tp.sum() / n), "f1": macro_f1}
+    predicted, true = confusion.sum(axis=0), confusion.sum(axis=1)
+    den = predicted + true
+    present = den > 0  # labels in y_true or y_pred, as scikit-learn's macro average
+    with np.errstate(divide="ignore", invalid="ignore"):  # 0/0 -> 0.0, scikit-learn's zero_division default
+        precision_k = np.where(predicted > 0, tp / predicted, 0.0)
+        recall_k = np.where(true > 0, tp / true, 0.0)
+    return {
+        "accuracy": float(tp.sum() / n),
+        "precision": float(np.mean(precision_k[present])),
+        "recall": float(np.mean(recall_k[present])),
+        "f1": float(np.mean(2 * tp[present] / den[present])),
+    }
 
 
 def _r2_from_sums(ss_res: float, ss_tot: float, n: int) -> float:

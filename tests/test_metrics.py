@@ -137,16 +137,20 @@ def test_epoch_metrics_binary_uses_score_sign() -> None:
     scores = np.array([2.0, 0.0, -0.1, 3.0, -5.0])  # 0.0 is not > 0: class 0
     y = np.array([1.0, 1.0, 0.0, 0.0, 0.0])
     # predicted 1, 0, 0, 1, 0 -> TP 1, FP 1, FN 1
-    assert metrics.epoch_metrics("binary", scores, y) == pytest.approx({"accuracy": 3 / 5, "f1": 0.5})
-    assert metrics.epoch_metrics("binary", scores[:, None], y) == pytest.approx({"accuracy": 0.6, "f1": 0.5})
+    expected = {"accuracy": 3 / 5, "precision": 1 / 2, "recall": 1 / 2, "f1": 0.5}
+    assert metrics.epoch_metrics("binary", scores, y) == pytest.approx(expected)
+    assert metrics.epoch_metrics("binary", scores[:, None], y) == pytest.approx(expected)
 
 
 def test_epoch_metrics_multiclass_argmax_and_macro_f1() -> None:
     logits = np.array([[3.0, 0.0, 0.0], [0.0, 2.0, 1.0], [0.0, 1.0, 2.0], [1.0, 0.0, 0.0]])
     y = np.array([0, 1, 1, 0])  # predicted 0, 1, 2, 0: class 2 only predicted
-    # F1 per present label: 0 -> 1, 1 -> 2/3, 2 -> 0
+    # per present label: precision 1, 1, 0 (label 2: 0 of 1); recall 1, 1/2, 0 (label 2 absent: 0/0 -> 0)
+    # F1 1, 2/3, 0
     result = metrics.epoch_metrics("multiclass", logits, y)
-    assert result == pytest.approx({"accuracy": 0.75, "f1": (1 + 2 / 3 + 0) / 3})
+    assert result == pytest.approx(
+        {"accuracy": 0.75, "precision": (1 + 1 + 0) / 3, "recall": (1 + 0.5 + 0) / 3, "f1": (1 + 2 / 3 + 0) / 3}
+    )
 
 
 def test_epoch_metrics_empty_is_empty() -> None:
@@ -291,6 +295,8 @@ def test_macro_classification_matches_sklearn(skm, data) -> None:  # type: ignor
     assert metrics.epoch_metrics("multiclass", logits, y_true) == pytest.approx(
         {
             "accuracy": skm.accuracy_score(y_true, y_pred),
+            "precision": _quiet(skm.precision_score, y_true, y_pred, average="macro"),
+            "recall": _quiet(skm.recall_score, y_true, y_pred, average="macro"),
             "f1": _quiet(skm.f1_score, y_true, y_pred, average="macro"),
         }
     )
