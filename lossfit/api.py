@@ -252,8 +252,8 @@ def _summary(
     )
 
 
-def convergence_hint(records: list[EpochRecord], window: float = 0.1, tolerance: float = 0.01) -> str | None:
-    """A note when the last 10% of the epochs still made more than 1% of the run's progress.
+def convergence_hint(records: list[EpochRecord], window: float = 0.1, tolerance: float = 0.02) -> str | None:
+    """A note when the last 10% of the epochs still made more than 2% of the run's progress.
 
     Progress is the decrease of the training loss from epoch 1; measuring the
     last stretch against it (not against the loss itself) keeps quiet about a

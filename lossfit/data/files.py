@@ -252,7 +252,7 @@ def read_csv(
     if not keep:
         raise DataError(
             f"{where}: all {len(rows)} rows have a missing value in the columns used; "
-            "fill them in or choose other columns with features."
+            "fill them in or choose other columns with --features."
         )
     rows = [rows[i] for i in keep]
     line_numbers = [line_numbers[i] for i in keep]
@@ -306,13 +306,14 @@ def _feature_column(where: str, name: str, values: list[str], lines: list[int]) 
         i = numeric.index(False)
         raise DataError(
             f"{where}: column `{name}` holds numbers but line {lines[i]} has `{values[i]}`; "
-            "fix the value, leave it empty to mark it missing, or leave the column out with features."
+            "fix the value, leave it empty to mark it missing, or leave the column out with --features."
         )
     categories = sorted(set(values))
     if len(categories) > MAX_CATEGORIES or (len(categories) == len(values) and len(values) > 2):
         raise DataError(
             f"{where}: column `{name}` holds text with {len(categories)} distinct values in {len(values)} rows "
-            f"(e.g. `{values[0]}`): too many to one-hot encode as a category; leave it out with features."
+            f"(e.g. `{values[0]}`): too many to one-hot encode as a category; leave it out by listing the columns to use with "
+            "--features a,b,c."
         )
     onehot = (np.array(values)[:, None] == np.array(categories)[None, :]).astype(np.float64)
     return onehot, [f"{name}={c}" for c in categories]
