@@ -46,7 +46,7 @@ def _slug(spec: str) -> str:
 
 
 def check_out_dir(path: Path) -> None:
-    """Refuse an --out that would overwrite something (checked before any work is done)."""
+    """Refuse an --out that would overwrite something or cannot be written (checked before any work)."""
     if path.exists() and not path.is_dir():
         raise ConfigError(f"--out {path} is an existing file; give a folder path that does not exist yet.")
     if path.is_dir() and any(path.iterdir()):
@@ -54,6 +54,19 @@ def check_out_dir(path: Path) -> None:
             f"--out {path} already exists and is not empty; lossfit never overwrites a run. "
             "Choose a new folder or leave --out out for a fresh runs/... folder."
         )
+    parent = path.absolute()
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        raise ConfigError(f"--out {path}: cannot create a folder inside {parent} (not writable); choose another path.")
+
+
+def create_run_dir(path: Path) -> None:
+    """Create the run folder, turning an OS refusal into a one-line user error."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ConfigError(f"Cannot create the run folder {path}: {err.strerror or err}; choose another --out.") from None
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -78,7 +91,7 @@ class RunFolder:
 
     def open(self, info: RunInfo) -> None:
         self._info = info
-        self.path.mkdir(parents=True, exist_ok=True)
+        create_run_dir(self.path)
         write_atomic(self.path / "config.toml", tomli_w.dumps(info.config))
         self.files.append("config.toml")
         self._history = open(self.path / "history.csv", "w", newline="", encoding="utf-8")

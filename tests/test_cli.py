@@ -255,3 +255,11 @@ def test_python_dash_m_and_piped_output_has_no_escape_codes(tmp_path):
 def test_example_configs_run(run_cli, config):
     result = run_cli("train", "--config", str(config), "--epochs", "3", "--no-plot", "--progress", "none")
     assert result.exit_code == 0, result.output
+
+
+def test_out_that_cannot_be_created_is_one_line(run_cli, workdir):
+    (workdir / "afile").write_text("x")
+    result = run_cli("train", "--out", "afile/run", "--epochs", "2")
+    assert result.exit_code == 2, result.output
+    assert "--out afile/run: cannot create a folder inside" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.output
