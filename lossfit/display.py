@@ -190,6 +190,8 @@ class LiveTable:
             live, self._live = self._live, None  # the final frame shows training time, not wall time
             live.refresh()
             live.stop()
+            if not self.console.is_terminal:  # rich leaves its one final frame without a line end
+                self.console.line()
 
 
 class PlainLog:
