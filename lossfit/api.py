@@ -93,7 +93,8 @@ def prepare(config: RunConfig) -> Prepared:
     specs = {"loss": losses.spec_of(loss), "dataset": dataset.spec, "model": models.spec_of(model),
              "optimizer": optimizers.spec_of(optimizer), "schedule": schedules.spec_of(schedule)}
     resolved = {key: specs.get(key, value) for key, value in config.experiment_dict().items()}
-    title = f"{config.loss} on {dataset.name} · {model.describe(loss.task)} · {optimizer_name} lr={config.lr:g}"
+    shape = model.describe(loss.task) + (" (log link: it predicts log(rate))" if loss.probability_link == "exp" else "")
+    title = f"{config.loss} on {dataset.name} · {shape} · {optimizer_name} lr={config.lr:g}"
     return Prepared(config, resolved, dataset, data, model, loss, optimizer, schedule, title)
 
 
