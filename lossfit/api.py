@@ -45,6 +45,7 @@ class Prepared:
     optimizer: Any
     schedule: Any
     title: str
+    lambda_max: float | None = None  # largest curvature of a quadratic objective, once computed
 
 
 @dataclass
@@ -191,12 +192,14 @@ def run(
             schedule=prepared.schedule, early_stopping=config.early_stopping, min_delta=config.min_delta,
             should_stop=should_stop,
         )
+        restored_epoch = None
         try:
             while True:
                 try:
-                    record = next(loop)
+                    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+                        record = next(loop)  # a diverging run overflows: the divergence check says so in words
                 except StopIteration as stop:
-                    status = stop.value
+                    status, restored_epoch = stop.value.status, stop.value.restored_epoch
                     break
                 records.append(record)
                 for sink in opened:
@@ -209,15 +212,14 @@ def run(
         if status == "interrupted":
             message = f"Interrupted after epoch {records[-1].epoch} of {config.epochs}."
         elif status == "early_stopped":
-            best = training.summarize(records)["best"]
             message = (f"Stopped early at epoch {records[-1].epoch}: no improvement for {config.early_stopping} "
-                       f"epochs; restored the weights of epoch {best['epoch']}.")
+                       f"epochs; restored the weights of epoch {restored_epoch}.")
     except BaseException:
         summary = _summary(prepared, records, "interrupted", 0.0, "Stopped by an error.")
         for sink in opened:
             _close_quietly(sink, summary)
         raise
-    summary = _summary(prepared, records, status, train_seconds, message)
+    summary = _summary(prepared, records, status, train_seconds, message, restored_epoch)
     for sink in opened:
         sink.close(summary)
     return summary
@@ -231,7 +233,8 @@ def _close_quietly(sink: Sink, summary: RunSummary) -> None:
 
 
 def _summary(
-    prepared: Prepared, records: list[EpochRecord], status: str, seconds: float, message: str | None
+    prepared: Prepared, records: list[EpochRecord], status: str, seconds: float, message: str | None,
+    restored_epoch: int | None = None,
 ) -> RunSummary:
     data = prepared.data
     X, y = (data.X_val, data.y_val) if len(data.X_val) else (data.X_train, data.y_train)
@@ -245,7 +248,7 @@ def _summary(
             final_metrics.pop("log_loss", None)
         if data.task != "regression":
             classes = class_summary(prepared, output, y)
-    parts = training.summarize(records)
+    parts = training.summarize(records, restored_epoch)
     return RunSummary(
         status=status, epochs=records[-1].epoch if records else 0, train_seconds=seconds,
         final=parts["final"], best=parts["best"], final_metrics=final_metrics,
@@ -305,12 +308,17 @@ def divergence_message(prepared: Prepared, err: DivergenceError) -> str:
     text = f"Training diverged at epoch {err.epoch}: {err}, with lr {lr:g}."
     limit = stable_lr_limit(prepared)
     if limit is not None and lr >= limit:
+        momentum = prepared.optimizer.momentum
+        rule = "2/lambda_max" if not momentum else f"2(1 + {momentum:g})/lambda_max"
         text += (
-            f" For this problem gradient descent is stable only for lr < 2/lambda_max = {limit:.3g} "
-            f"(lambda_max = {2 / limit:.3g}, the largest curvature of the loss); try --lr {_nice_below(limit)}."
+            f" For this problem {'heavy-ball ' if momentum else ''}gradient descent is stable only for "
+            f"lr < {rule} = {limit:.3g} (lambda_max = {prepared.lambda_max:.3g}, the largest curvature of the loss); "
+            f"try --lr {_nice_below(limit)}."
         )
+    elif lr > 1:
+        text += " Try --lr 0.1 and go up from there."
     else:
-        text += f" Try a smaller --lr, e.g. {_nice_below(lr)}."
+        text += f" Try a learning rate ten times smaller, --lr {lr / 10:.3g}."
     return text
 
 
@@ -318,17 +326,26 @@ QUADRATIC_LOSSES = ("mse",)  # with a linear model these make the objective quad
 
 
 def stable_lr_limit(prepared: Prepared) -> float | None:
-    """2/lambda_max for a quadratic objective (MSE on a linear model), else None.
+    """The largest stable learning rate for a quadratic objective (MSE on a linear model), else None.
 
     Full-batch gradient descent on a quadratic converges iff lr < 2/lambda_max,
-    lambda_max being the largest eigenvalue of its (constant) Hessian.
+    lambda_max being the largest eigenvalue of its (constant) Hessian; with
+    heavy-ball momentum mu (torch's sgd momentum) the limit is 2(1 + mu)/lambda_max.
     """
     if prepared.loss.name not in QUADRATIC_LOSSES or not isinstance(prepared.model, models.Linear):
         return None
-    if prepared.config.l1:
+    optimizer = prepared.optimizer
+    plain_or_heavy_ball = (
+        isinstance(optimizer, optimizers.SGD) and not optimizer.nesterov and not optimizer.dampening
+        and not optimizer.weight_decay
+    )
+    if prepared.config.l1 or prepared.config.batch_size is not None or not plain_or_heavy_ball:
+        return None  # the bound below is for full-batch gradient descent, with or without heavy-ball momentum
+    if prepared.lambda_max is None:
+        prepared.lambda_max = largest_curvature(prepared)
+    if prepared.lambda_max <= 0:
         return None
-    lambda_max = largest_curvature(prepared)
-    return 2.0 / lambda_max if lambda_max > 0 else None
+    return 2.0 * (1.0 + optimizer.momentum) / prepared.lambda_max
 
 
 def largest_curvature(prepared: Prepared, iterations: int = 500, tol: float = 1e-12) -> float:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,14 @@ DPI = 120
 
 def draw_run(path: Path, info: RunInfo, records: list[EpochRecord], summary: RunSummary) -> list[str]:
     """Draw every plot that applies to this run into `path`; return the file names written."""
+    # A diverged run's huge or infinite values make NumPy and matplotlib warn about overflow:
+    # the run's message already says what happened.
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return _draw_run(path, info, records, summary)
+
+
+def _draw_run(path: Path, info: RunInfo, records: list[EpochRecord], summary: RunSummary) -> list[str]:
     written = []
     if records:
         _save(loss_curve(records, title=info.title, status=summary.status), path / "loss_curve.png")

@@ -12,17 +12,23 @@ Per batch, with w the weights (not the biases) of the model::
     if clip_grad and ||gradient|| > clip_grad: gradient *= clip_grad / ||gradient||
     optimizer.step(params, gradient)
 
+What a record describes:
+- full batch (plain gradient descent): every figure of epoch e (train and
+  validation loss, metrics, penalty, gradient norm) is measured at the weights
+  the epoch starts from, i.e. after e - 1 updates; then the update is made;
+- mini-batches: the train loss and gradient norm are means over the epoch's
+  batches (each measured before its update); validation loss, metrics and
+  penalty describe the weights at the end of the epoch.
+
 Stopping:
 - "completed" after `epochs` epochs;
 - "early_stopped" when the monitored loss (validation, else training) has not
-  improved by more than `min_delta` for `early_stopping` epochs; the best
-  weights are restored;
+  improved by more than `min_delta` for `early_stopping` epochs; the weights
+  of the best monitored epoch are restored (also when the run completes);
 - "interrupted" when `should_stop()` returns True after an epoch (Ctrl-C);
-- divergence: the epoch's record is yielded, then `DivergenceError` is raised.
-  A run diverges when a loss or the gradient norm is NaN/inf, or when the
-  training loss has risen for 3 epochs in a row to more than 10x its best
-  (positive) value and 10x its first value. (Momentum makes the loss swing
-  far above its best on the way down; it rarely climbs 10x above the start.)
+- divergence: the epoch's record is yielded, then `DivergenceError` is raised,
+  when a loss or the gradient norm is NaN/inf, or when the training loss stays
+  above 10x both its best and its first value for 5 epochs in a row.
 """
 
 from __future__ import annotations
@@ -39,8 +45,8 @@ from lossfit import metrics as metrics_module
 from lossfit._typing import Array, Task
 from lossfit.errors import DivergenceError
 
-GROWTH_LIMIT = 10.0  # divergence: the loss grew past 10x its best and 10x where it started...
-RISING_EPOCHS = 3  # ...while rising for this many epochs in a row (a single noisy spike is not divergence)
+GROWTH_LIMIT = 10.0  # divergence: the loss stays above 10x its best and 10x where it started...
+DIVERGED_EPOCHS = 5  # ...for this many epochs in a row (momentum can swing that high for an epoch or two)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +108,14 @@ class TrainingData:
 
 
 @dataclass(frozen=True)
+class Outcome:
+    """Why training stopped, and which epoch's weights the model holds if not the last one's."""
+
+    status: str  # "completed", "early_stopped" or "interrupted"
+    restored_epoch: int | None  # early stopping restored the weights described by this epoch's record
+
+
+@dataclass(frozen=True)
 class Regularization:
     """Penalties on the weights (never the biases) and gradient clipping."""
 
@@ -124,7 +138,7 @@ def train(
     early_stopping: int = 0,
     min_delta: float = 0.0,
     should_stop: Callable[[], bool] = lambda: False,
-) -> Generator[EpochRecord, None, str]:
+) -> Generator[EpochRecord, None, Outcome]:
     """Train `model` in place, yielding one EpochRecord per epoch (see module docstring)."""
     X, y, w = data.X_train, data.y_train, data.w_train
     n = len(X)
@@ -133,10 +147,9 @@ def train(
     weight_index = [i for i, is_weight in enumerate(model.is_weight) if is_weight]
     step = _Stepper(model, loss, optimizer, regularization, weight_index)
     score = metrics_module.epoch_scorer(data.task, data.y_val if has_val else y)
-    first_loss = best_loss = previous_loss = math.inf
-    rising = 0
+    watch = _DivergenceWatch()
     best_monitored = reference = math.inf
-    improved_epoch, best_params = 0, None
+    improved_epoch, best_epoch, best_params = 0, 0, None
     if schedule is not None:
         schedule.start(optimizer)
     start = time.perf_counter()
@@ -144,74 +157,120 @@ def train(
     for epoch in range(1, epochs + 1):
         lr = optimizer.lr
         if full_batch:
-            train_loss, grad_norm, train_out = step(X, y, w)
+            # Every number of this row describes the same weights: those the epoch starts from.
+            train_loss, d_out, train_out = step.loss(X, y, w)
+            val_loss, epoch_metrics = _evaluate(model, loss, data, score, has_val, train_out)
+            penalty = step.penalty()
+            monitored = val_loss if has_val else train_loss
+            if early_stopping and monitored < best_monitored:
+                best_monitored, best_epoch, best_params = monitored, epoch, [p.copy() for p in model.params]
+            grad_norm = step.update(d_out)
         else:
+            # Mini-batches: the train loss is the mean over the epoch's batches (each before its
+            # update); the validation figures describe the weights at the end of the epoch.
             order = rng.permutation(n)
-            total = 0.0
+            total_loss = total_norm = 0.0
+            batches = 0
             for begin in range(0, n, batch_size):  # type: ignore[arg-type]
                 rows = order[begin : begin + batch_size]
-                value, grad_norm, _ = step(X[rows], y[rows], None if w is None else w[rows])
-                total += value
-            train_loss = total / math.ceil(n / batch_size)  # type: ignore[operator]
-            train_out = None
+                value, d_out, _ = step.loss(X[rows], y[rows], None if w is None else w[rows])
+                total_norm += step.update(d_out)
+                total_loss += value
+                batches += 1
+            train_loss, grad_norm = total_loss / batches, total_norm / batches
+            val_loss, epoch_metrics = _evaluate(model, loss, data, score, has_val, None)
+            penalty = step.penalty()
+            monitored = val_loss if has_val else epoch_metrics.pop("_loss")
+            if early_stopping and monitored < best_monitored:
+                best_monitored, best_epoch, best_params = monitored, epoch, [p.copy() for p in model.params]
 
-        if has_val:
-            val_out = model.predict(data.X_val)
-            val_loss = loss.value(val_out, data.y_val, data.w_val)
-            epoch_metrics = score(loss.predict(val_out))
-        else:
-            val_loss = math.nan
-            if train_out is None:
-                train_out = model.predict(X)
-            epoch_metrics = score(loss.predict(train_out))
+        yield EpochRecord(epoch, train_loss, val_loss, penalty, epoch_metrics, lr, grad_norm,
+                          time.perf_counter() - start)
 
-        yield EpochRecord(
-            epoch, train_loss, val_loss, step.penalty(), epoch_metrics, lr, grad_norm,
-            time.perf_counter() - start,
-        )
-
-        if not math.isfinite(train_loss + grad_norm + (val_loss if has_val else 0.0)):
-            raise DivergenceError(epoch, "the loss or its gradient became NaN or infinite")
-        rising = rising + 1 if train_loss > previous_loss else 0
-        previous_loss = train_loss
-        first_loss = train_loss if epoch == 1 else first_loss
-        best_loss = min(best_loss, train_loss)
-        if rising >= RISING_EPOCHS and best_loss > 0 and train_loss > GROWTH_LIMIT * max(best_loss, first_loss):
-            raise DivergenceError(
-                epoch, f"the training loss grew from its best {best_loss:.4g} to {train_loss:.4g}"
-            )
-
-        monitored = val_loss if has_val else train_loss
+        watch.check(epoch, train_loss, grad_norm, val_loss)
         if early_stopping:
-            if monitored < best_monitored:  # keep the best weights seen...
-                best_monitored, best_params = monitored, [p.copy() for p in model.params]
-            if monitored < reference - min_delta:  # ...but only improvements > min_delta reset the patience
+            if monitored < reference - min_delta:  # only improvements > min_delta reset the patience
                 reference, improved_epoch = monitored, epoch
-            elif epoch - improved_epoch >= early_stopping:
-                for p, best in zip(model.params, best_params or []):
-                    p[...] = best
-                return "early_stopped"
+            elif epoch - improved_epoch >= early_stopping and epoch < epochs:
+                _restore(model, best_params)
+                return Outcome("early_stopped", best_epoch)
         if schedule is not None and epoch < epochs:  # sets the lr of the next epoch
             schedule.step(optimizer, monitored)
         if should_stop() and epoch < epochs:
-            return "interrupted"
-    return "completed"
+            return Outcome("interrupted", None)
+    if early_stopping and best_params is not None:  # the last epoch may not be the best one
+        _restore(model, best_params)
+        return Outcome("completed", best_epoch)
+    return Outcome("completed", None)
+
+
+def _restore(model: Model, saved: list[Array] | None) -> None:
+    for p, best in zip(model.params, saved or []):
+        p[...] = best
+
+
+def _evaluate(
+    model: Model, loss: Loss, data: TrainingData, score: Callable[[Array], dict[str, float]], has_val: bool,
+    train_out: Array | None,
+) -> tuple[float, dict[str, float]]:
+    """Validation loss and metrics; without a split, training metrics (and "_loss" for mini-batches)."""
+    if has_val:
+        val_out = model.predict(data.X_val)
+        return loss.value(val_out, data.y_val, data.w_val), score(loss.predict(val_out))
+    if train_out is not None:
+        return math.nan, score(loss.predict(train_out))
+    train_out = model.predict(data.X_train)
+    epoch_metrics = score(loss.predict(train_out))
+    epoch_metrics["_loss"] = loss.value(train_out, data.y_train, data.w_train)
+    return math.nan, epoch_metrics
+
+
+class _DivergenceWatch:
+    """Stops a run whose loss became NaN/inf, or stayed far above where it started.
+
+    "Far above" is GROWTH_LIMIT times both its best and its first value, for
+    DIVERGED_EPOCHS epochs in a row: momentum can swing the loss that high for an
+    epoch or two on its way to the optimum, a diverging run stays there.
+    """
+
+    def __init__(self) -> None:
+        self.first = self.best = math.inf
+        self.high_epochs = 0
+
+    def check(self, epoch: int, train_loss: float, grad_norm: float, val_loss: float) -> None:
+        if not math.isfinite(train_loss + grad_norm + (0.0 if math.isnan(val_loss) else val_loss)):
+            raise DivergenceError(epoch, "the loss or its gradient became NaN or infinite")
+        if epoch == 1:
+            self.first = train_loss
+        self.best = min(self.best, train_loss)
+        reference = max(self.best, self.first)
+        self.high_epochs = self.high_epochs + 1 if reference > 0 and train_loss > GROWTH_LIMIT * reference else 0
+        if self.high_epochs >= DIVERGED_EPOCHS:
+            best = f" (best {self.best:.4g})" if self.best < self.first else ""
+            raise DivergenceError(
+                epoch, f"the training loss grew from {self.first:.4g}{best} to {train_loss:.4g} "
+                f"and stayed above {GROWTH_LIMIT:g}x for {DIVERGED_EPOCHS} epochs"
+            )
 
 
 class _Stepper:
-    """One gradient step on one batch: forward, loss, backward, penalties, clipping, update."""
+    """One gradient step on one batch, in two halves: `loss` (forward) and `update` (backward, step)."""
 
     def __init__(self, model: Model, loss: Loss, optimizer: Optimizer, reg: Regularization,
                  weight_index: list[int]) -> None:
-        self.model, self.loss, self.optimizer, self.reg = model, loss, optimizer, reg
+        self.model, self.loss_fn, self.optimizer, self.reg = model, loss, optimizer, reg
         self.weights = [model.params[i] for i in weight_index]
         self.weight_index = weight_index
 
-    def __call__(self, X: Array, y: Array, w: Array | None) -> tuple[float, float, Array]:
-        """Returns the batch's data loss (before the update), the gradient norm and the output."""
+    def loss(self, X: Array, y: Array, w: Array | None) -> tuple[float, Array, Array]:
+        """The batch's data loss, its gradient with respect to the output, and the output."""
+        out = self.model.forward(X)
+        value, d_out = self.loss_fn.value_and_grad(out, y, w)
+        return float(value), d_out, out
+
+    def update(self, d_out: Array) -> float:
+        """Backward pass, penalties, clipping and the optimizer step; returns the gradient norm."""
         model, reg = self.model, self.reg
-        out = model.forward(X)
-        value, d_out = self.loss.value_and_grad(out, y, w)
         grads = model.backward(d_out)
         if reg.l2:
             for i in self.weight_index:  # d/dw (l2/2)*||w||^2 = l2*w
@@ -225,7 +284,7 @@ class _Stepper:
             for g in grads:
                 g *= scale
         self.optimizer.step(model.params, grads)
-        return float(value), grad_norm, out
+        return grad_norm
 
     def penalty(self) -> float:
         reg = self.reg
@@ -237,11 +296,15 @@ class _Stepper:
         return total
 
 
-def summarize(records: list[EpochRecord]) -> dict[str, Any]:
-    """The `final` and `best` parts of metrics.json, from the records of a run."""
+def summarize(records: list[EpochRecord], restored_epoch: int | None = None) -> dict[str, Any]:
+    """The `final` and `best` parts of metrics.json, from the records of a run.
+
+    `final` describes the weights the model ends with: the last epoch's, or the
+    epoch early stopping restored (`final["epoch"]` says which).
+    """
     if not records:
         return {"final": None, "best": None}
-    last = records[-1]
+    last = records[restored_epoch - 1] if restored_epoch else records[-1]
     final = {"epoch": last.epoch, "train_loss": last.train_loss, "val_loss": _none_if_nan(last.val_loss),
              "penalty": last.penalty}
     final.update(last.metrics)

@@ -171,3 +171,46 @@ def test_convergence_hint_speaks_only_when_the_end_still_matters():
 def test_slow_huber_run_gets_the_hint_and_a_longer_one_does_not():
     assert "still falling" in lossfit.train(loss="huber", dataset="auto_mpg", epochs=200).summary.message
     assert lossfit.train(loss="huber", dataset="auto_mpg", epochs=300, lr=1.0).summary.message is None
+
+
+def test_full_batch_rows_describe_one_set_of_weights():
+    result = lossfit.train(loss="mse", dataset="linear", epochs=3, lr=10.0)  # big steps make a mix-up visible
+    data = result.prepared.data
+    first = result.records[0]  # epoch 1 is measured at the starting weights (all zero)
+    assert first.train_loss == pytest.approx(float(np.mean(data.y_train**2)))
+    assert first.val_loss == pytest.approx(float(np.mean(data.y_val**2)))
+
+
+@pytest.mark.parametrize("val_split", [0.0, 0.2])
+@pytest.mark.parametrize("batch_size", [None, 32])
+def test_restored_weights_match_the_final_figures(val_split, batch_size):
+    result = lossfit.train(loss="bce", dataset="moons(noise=0.3)", model="mlp(hidden=(16,))", optimizer="adam",
+                           lr=0.05, epochs=300, early_stopping=10, val_split=val_split, batch_size=batch_size)
+    summary, data, fn = result.summary, result.prepared.data, result.prepared.loss
+    X, y = (data.X_val, data.y_val) if val_split else (data.X_train, data.y_train)
+    key = "val_loss" if val_split else "train_loss"
+    restored = fn(result.model.predict(X), y)
+    if val_split or batch_size is None:
+        assert summary.final[key] == pytest.approx(restored, rel=1e-12)
+    if val_split:
+        assert summary.final_metrics["log_loss"] == pytest.approx(summary.final["val_loss"], rel=1e-9)
+    assert summary.final["accuracy"] == pytest.approx(summary.final_metrics["accuracy"])
+
+
+def test_early_stopping_on_the_last_epoch_is_a_completed_run():
+    result = lossfit.train(loss="mse", epochs=30, early_stopping=5, val_split=0)
+    assert result.summary.status == "completed" and result.summary.epochs == 30
+
+
+@pytest.mark.parametrize(("loss", "lr"), [("mae", 1e5), ("bce", 1e300), ("log_cosh", 1e3), ("mse", 10.0)])
+def test_blow_ups_are_divergence(loss, lr):
+    result = lossfit.train(loss=loss, lr=lr, epochs=200)
+    assert result.summary.status == "diverged", [r.train_loss for r in result.records[:10]]
+
+
+@pytest.mark.parametrize(("optimizer", "lr"), [("sgd(momentum=0.9)", 1.8), ("sgd(momentum=0.9)", 1.5)])
+def test_momentum_swings_are_not_divergence(optimizer, lr):
+    # heavy ball on this quadratic is stable for lr < 2(1 + 0.9)/2 = 1.9; the loss peaks at 13x its start
+    result = lossfit.train(optimizer=optimizer, lr=lr, epochs=400)
+    assert result.summary.status == "completed"
+    assert result.records[-1].train_loss == pytest.approx(min(r.train_loss for r in result.records), rel=1e-6)
