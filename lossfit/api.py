@@ -63,7 +63,8 @@ class TrainResult:
 
 def prepare(config: RunConfig) -> Prepared:
     """Check everything and build dataset, loss, model and optimizer; nothing is written."""
-    loss = losses.get(config.loss)
+    loss_spec = config.loss or default_loss(config)
+    loss = losses.get(loss_spec)
     dataset_spec = config.dataset or loss.default_dataset or datasets.default_for_task(loss.task)
     check_task(loss, dataset_spec, _file_options(config))
     optimizer_name, optimizer_kwargs = parse_spec(config.optimizer, what="optimizer spec")
@@ -95,8 +96,18 @@ def prepare(config: RunConfig) -> Prepared:
              "optimizer": optimizers.spec_of(optimizer), "schedule": schedules.spec_of(schedule)}
     resolved = {key: specs.get(key, value) for key, value in config.experiment_dict().items()}
     shape = model.describe(loss.task) + (" (log link: it predicts log(rate))" if loss.probability_link == "exp" else "")
-    title = f"{config.loss} on {dataset.name} · {shape} · {optimizer_name} lr={config.lr:g}"
+    title = f"{loss_spec} on {dataset.name} · {shape} · {optimizer_name} lr={config.lr:g}"
     return Prepared(config, resolved, dataset, data, model, loss, optimizer, schedule, title)
+
+
+DEFAULT_LOSS = {"regression": "mse", "binary": "bce", "multiclass": "cross_entropy"}
+
+
+def default_loss(config: RunConfig) -> str:
+    """With no --loss: the usual loss for the dataset's task, or mse when no dataset is given either."""
+    if config.dataset is None:
+        return "mse"
+    return DEFAULT_LOSS[datasets.task_of(config.dataset, **_file_options(config))]
 
 
 def _file_options(config: RunConfig) -> dict[str, Any]:
@@ -119,6 +130,11 @@ def build_schedule(config: RunConfig) -> Any:
     if schedules.registry.canonical(name) == "one_cycle":
         kwargs.setdefault("total_steps", config.epochs)
         kwargs.setdefault("max_lr", config.lr)
+        if kwargs["total_steps"] < config.epochs:
+            raise ConfigError(
+                f"one_cycle(total_steps={kwargs['total_steps']}) is shorter than --epochs {config.epochs}: the "
+                f"schedule steps once per epoch. Leave total_steps out (it defaults to the number of epochs)."
+            )
     return schedules.get(name, **kwargs)
 
 
@@ -160,10 +176,13 @@ def check_task(loss: Any, dataset_spec: str, file_options: dict[str, Any] | None
         return
     dataset_name = datasets.name_of(dataset_spec)
     suitable = ", ".join(losses.for_task(dataset_task))
+    if datasets.is_file(dataset_spec):
+        other = f"Or, if its target is really {loss.task}, say so with --task {loss.task}."
+    else:
+        other = f"Or pick a {loss.task} dataset such as `{datasets.default_for_task(loss.task)}`."
     raise TaskMismatchError(
         f"Loss `{loss.name}` is for {loss.task} but dataset `{dataset_name}` is a {dataset_task} dataset. "
-        f"Losses for {dataset_task}: {suitable}. Or pick a {loss.task} dataset such as "
-        f"`{datasets.default_for_task(loss.task)}`."
+        f"Losses for {dataset_task}: {suitable}. {other}"
     )
 
 

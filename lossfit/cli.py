@@ -107,8 +107,8 @@ SPEC_HELP = "NAME or NAME(key=value, ...)"
 
 @app.command(epilog=EXIT_CODES_HELP)
 def train(
-    loss: Annotated[Optional[str], typer.Option(help=f"Loss, {SPEC_HELP}, e.g. mse, 'huber(delta=0.5)', or your own path/to/file.py:function (loading a .py file runs its code: only load files you trust). [default: mse]")] = None,
-    dataset: Annotated[Optional[str], typer.Option(help=f"Dataset, {SPEC_HELP}, e.g. 'moons(noise=0.3)'. [default: follows the loss's task: linear, moons or blobs]")] = None,
+    loss: Annotated[Optional[str], typer.Option(help=f"Loss, {SPEC_HELP}, e.g. mse, 'huber(delta=0.5)', or your own path/to/file.py:function (loading a .py file runs its code: only load files you trust). [default: follows the dataset's task: mse, bce or cross_entropy; mse without --dataset]")] = None,
+    dataset: Annotated[Optional[str], typer.Option(help=f"Dataset: a generator ({SPEC_HELP}, e.g. 'moons(noise=0.3)'), a bundled dataset (iris, wine, penguins, ...; see `lossfit datasets`) or a .csv/.npz file. [default: follows the loss's task: linear, moons or blobs]")] = None,
     model: Annotated[Optional[str], typer.Option(help="Model; 'auto' picks the one the loss's task needs. [default: auto]")] = None,
     optimizer: Annotated[Optional[str], typer.Option(help=f"Optimizer, {SPEC_HELP}, e.g. 'sgd(momentum=0.9)'. [default: sgd]")] = None,
     lr: Annotated[Optional[float], typer.Option(help="Learning rate. [default: 0.1]")] = None,
@@ -120,7 +120,7 @@ def train(
     l2: Annotated[Optional[float], typer.Option(help="L2 penalty (l2/2)*||w||^2 on the weights (not biases). [default: 0]")] = None,
     l1: Annotated[Optional[float], typer.Option(help="L1 penalty l1*||w||_1 on the weights (not biases). [default: 0]")] = None,
     clip_grad: Annotated[Optional[float], typer.Option("--clip-grad", help="Rescale the gradient to this norm when it is larger; 0 is off. [default: 0]")] = None,
-    early_stopping: Annotated[Optional[int], typer.Option("--early-stopping", help="Stop after this many epochs without improvement of the validation loss and restore the best weights; 0 is off. [default: 0]")] = None,
+    early_stopping: Annotated[Optional[int], typer.Option("--early-stopping", help="Stop after this many epochs without improvement of the validation loss (the training loss with --val-split 0) and restore the best weights; 0 is off. [default: 0]")] = None,
     min_delta: Annotated[Optional[float], typer.Option("--min-delta", help="Smallest decrease that counts as an improvement for --early-stopping. [default: 0]")] = None,
     class_weight: Annotated[Optional[str], typer.Option("--class-weight", help="Per-class sample weights: 'balanced' (n / (k * n_c)) or 'w0,w1,...'.")] = None,
     target: Annotated[Optional[str], typer.Option(help="Data files: the target column, by name or index. [default: the last column]")] = None,
@@ -203,7 +203,8 @@ def _print_summary(terminal: Any, prepared: Any, summary: Any) -> None:
     final = summary.final or {}
     words = {"completed": "Finished", "interrupted": "Interrupted", "diverged": "Diverged",
              "early_stopped": "Stopped early"}
-    lines = [f"{words.get(summary.status, summary.status)}: {summary.epochs} epochs in {summary.train_seconds:.3f} s."]
+    epochs = f"{summary.epochs} epoch{'s' if summary.epochs != 1 else ''}"
+    lines = [f"{words.get(summary.status, summary.status)}: {epochs} in {summary.train_seconds:.3f} s."]
     parts = [f"train loss {format_number(final.get('train_loss', float('nan')))}"]
     if final.get("val_loss") is not None:
         parts.append(f"val loss {format_number(final['val_loss'])}")

@@ -44,9 +44,13 @@ TASK_NAMES = ("regression", "binary", "multiclass")
 
 @dataclass(frozen=True)
 class RunConfig:
-    """Everything a run needs. `dataset=None` means: the default dataset for the loss's task."""
+    """Everything a run needs.
 
-    loss: str = "mse"
+    `loss=None` follows the dataset's task (mse, bce, cross_entropy; mse when no
+    dataset is given either); `dataset=None` follows the loss's task.
+    """
+
+    loss: str | None = None
     dataset: str | None = None
     model: str = "auto"
     optimizer: str = "sgd"
@@ -79,6 +83,7 @@ class RunConfig:
         values = {key: getattr(self, key) for key in EXPERIMENT_KEYS}
         values["batch_size"] = "full" if self.batch_size is None else self.batch_size
         values["dataset"] = self.dataset or ""  # "" until the loss's default dataset is resolved
+        values["loss"] = self.loss or ""  # "" until the dataset's default loss is resolved
         return {key: value for key, value in values.items() if value is not None}  # TOML has no null
 
     def with_updates(self, **changes: Any) -> RunConfig:
@@ -129,7 +134,8 @@ def validate(values: dict[str, Any], source: str) -> None:
     for key in ("loss", "model", "optimizer", "dataset"):
         value = getattr(config, key)
         if value is not None and not value.strip():
-            raise ConfigError(f"{_where(key, source)} is empty; give a name such as `{RunConfig.loss}`.")
+            example = {"loss": "mse", "model": "linear", "optimizer": "sgd", "dataset": "linear"}[key]
+            raise ConfigError(f"{_where(key, source)} is empty; give a name such as `{example}`.")
 
 
 _DEFAULTS = {f.name: f.default for f in fields(RunConfig)}

@@ -453,8 +453,8 @@ class OneCycleLR(Schedule):
         if not all(b > a for a, b in zip([0.0, *ends], ends)):
             raise ConfigError(
                 f"schedule `one_cycle`: pct_start={pct!r} with total_steps={T} leaves a phase with no "
-                f"epochs (phase ends {ends}); use a larger total_steps or a pct_start between "
-                f"{1.5 / T:.2g} and {1 - 1.5 / T:.2g}."
+                f"epochs (phase ends {ends}); use a larger total_steps or a pct_start strictly between "
+                f"{1 / T:.3g} and {(T + 1) / (2 * T) if self.three_phase else 1:.3g}."
             )
         self._phases = [
             (ends[0], "initial", "max_lr", self.max_momentum, self.base_momentum),

@@ -20,7 +20,7 @@ def write(tmp_path, text, name="run.toml"):
 
 def test_defaults_are_a_meaningful_run():
     config = build_config(None, {})
-    assert (config.loss, config.dataset, config.optimizer, config.model) == ("mse", None, "sgd", "auto")
+    assert (config.loss, config.dataset, config.optimizer, config.model) == (None, None, "sgd", "auto")
     assert config.batch_size is None and config.val_split == 0.2 and config.lr > 0
 
 

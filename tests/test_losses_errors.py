@@ -165,7 +165,7 @@ def test_empty_batch(name: str) -> None:
     loss = losses.get(name)
     y_pred = np.zeros((0, 3)) if loss.task == "multiclass" else np.zeros(0)
     y_true = np.zeros((0, 3)) if name == "kl_div" else np.zeros(0, dtype=int)
-    with raises(DataError, f"{name}: got an empty batch (0 samples). Check --batch-size and --val-frac."):
+    with raises(DataError, f"{name}: got an empty batch (0 samples). Check --batch-size and --val-split."):
         loss(y_pred, y_true)
     with raises(DataError, f"{name}: got an empty batch (0 samples)."):
         loss.prepare_targets(y_true)

@@ -169,7 +169,7 @@ def as_float_array(loss: str, what: str, values: Any) -> Array:
 
 def empty_batch_error(loss: str) -> DataError:
     return DataError(
-        f"{loss}: got an empty batch (0 samples). Check --batch-size and --val-frac."
+        f"{loss}: got an empty batch (0 samples). Check --batch-size and --val-split."
     )
 
 
