@@ -3,7 +3,7 @@
 Compares, per epoch of full-batch gradient descent with MSE on a linear model:
 - `bare`: a tight hand-written loop doing the same arithmetic (forward, loss and
   gradient, backward, gradient norm, update, validation loss, and the metrics
-  lossfit reports every epoch for regression: R^2, RMSE, MAE);
+  lossfit reports every epoch for regression: R^2, MSE, RMSE, MAE);
 - `loop`: lossfit.training.train with the same model, loss and optimizer;
 - `run`: lossfit.api.run with the history.csv sink and the in-memory recorder
   (what `lossfit train --progress none --no-plot` does per epoch).

@@ -130,7 +130,7 @@ def test_main_metric_per_task() -> None:
 def test_epoch_metrics_regression_by_hand() -> None:
     out = metrics.epoch_metrics("regression", np.array([[1.0], [2.0], [4.0]]), np.array([1.0, 3.0, 2.0]))
     # errors 0, 1, -2; SS_res 5; mean 2, SS_tot 2
-    assert out == pytest.approx({"r2": 1 - 5 / 2, "rmse": math.sqrt(5 / 3), "mae": 1.0})
+    assert out == pytest.approx({"r2": 1 - 5 / 2, "mse": 5 / 3, "rmse": math.sqrt(5 / 3), "mae": 1.0})
 
 
 def test_epoch_metrics_binary_uses_score_sign() -> None:
