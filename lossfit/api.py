@@ -74,6 +74,11 @@ def prepare(config: RunConfig) -> Prepared:
             f"`{config.optimizer}`."
         )
     optimizer = optimizers.get(optimizer_name, lr=config.lr, **optimizer_kwargs)
+    if optimizers.registry.canonical(optimizer_name) == "gd" and config.batch_size is not None:
+        raise ConfigError(
+            f"`gd` is gradient descent over the full batch, but --batch-size is {config.batch_size}; "
+            "use --optimizer sgd for mini-batches, or leave --batch-size out."
+        )
     schedule = build_schedule(config)
     model = models.get("linear" if config.model == "auto" else config.model)
 
@@ -86,6 +91,12 @@ def prepare(config: RunConfig) -> Prepared:
     y_train = loss.prepare_targets(y_train, n_classes=n_classes)
     y_val = loss.prepare_targets(y_val, n_classes=n_classes) if len(y_val) else y_val
     class_weights = resolve_class_weight(config.class_weight, dataset, y_train)
+    for key in ("class_weight", "pos_weight"):
+        if class_weights is not None and getattr(loss, key, None) is not None:
+            raise ConfigError(
+                f"Give class weights once: --class-weight {config.class_weight} and {loss.name}({key}=...) "
+                f"would multiply together. Keep one of them."
+            )
     data = TrainingData(
         dataset.X_train, y_train, dataset.X_val, y_val, task=_metric_task(loss, dataset),
         w_train=_sample_weights(class_weights, y_train), w_val=_sample_weights(class_weights, y_val),

@@ -127,12 +127,12 @@ def train(
     features: Annotated[Optional[str], typer.Option(help="Data files: feature columns, 'a,b,c'. [default: all other columns]")] = None,
     header: Annotated[Optional[bool], typer.Option("--header/--no-header", help="Data files: whether the first row is a header. [default: detected]", show_default=False)] = None,
     task: Annotated[Optional[str], typer.Option(help="Data files: regression, binary or multiclass. [default: inferred from the target]")] = None,
-    no_standardize: Annotated[bool, typer.Option("--no-standardize", help="Keep the features in their own units (see why scaling matters).")] = False,
+    standardize: Annotated[Optional[bool], typer.Option("--standardize/--no-standardize", help="Scale features to mean 0, std 1 on the training split; --no-standardize keeps their own units (see why scaling matters). [default: standardize]", show_default=False)] = None,
     out: Annotated[Optional[Path], typer.Option(help="Run folder to create. [default: runs/<dataset>-<loss>-<optimizer>-<time>]")] = None,
     config: Annotated[Optional[Path], typer.Option("--config", help="TOML file with the same keys as these options; options given here win.")] = None,
     progress: Annotated[Optional[str], typer.Option(help="auto (a live table on a terminal, plain lines otherwise), rich, plain or none. [default: auto]")] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print the run summary (metrics.json) as JSON on stdout.")] = False,
-    no_plot: Annotated[bool, typer.Option("--no-plot", help="Do not draw the PNG plots.")] = False,
+    plot: Annotated[Optional[bool], typer.Option("--plot/--no-plot", help="Draw the PNG plots into the run folder. [default: plot]", show_default=False)] = None,
 ) -> None:
     """Train a model with a loss and an optimizer; watch the loss; keep a run folder.
 
@@ -150,9 +150,9 @@ def train(
         "schedule": schedule, "epochs": epochs, "batch_size": batch_size, "seed": seed, "val_split": val_split,
         "l2": l2, "l1": l1, "clip_grad": clip_grad, "early_stopping": early_stopping, "min_delta": min_delta,
         "class_weight": class_weight, "target": target, "features": features, "header": header, "task": task,
-        "standardize": False if no_standardize else None,
+        "standardize": standardize,
         "out": str(out) if out is not None else None, "progress": progress,
-        "plot": False if no_plot else None,
+        "plot": plot,
     }
     run_config = build_config(config, options)
     if run_config.out is not None:

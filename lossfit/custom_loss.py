@@ -196,6 +196,8 @@ def load(spec: str, **kwargs: Any) -> CustomLoss:
     elif callable(obj):
         function = obj
         grad = getattr(module, f"{name}_grad", None)
+        if grad is None and not inspect.isroutine(obj):  # an instance: its own grad method, if any
+            grad = getattr(obj, "grad", None)
         doc_owner = obj
     else:
         raise ConfigError(

@@ -161,6 +161,8 @@ def related_losses(loss: Any) -> list[Any]:
 def _spec(loss: Any) -> str:
     from lossfit import losses
 
+    if type(loss).__module__ == "lossfit.custom_loss":
+        return str(loss.spec)  # as the user typed it (spec_of gives the absolute path, for config files)
     return losses.spec_of(loss)
 
 
@@ -168,7 +170,7 @@ def display_spec(loss: Any) -> str:
     """The loss's spec, or just its name when every hyper-parameter has its default."""
     from lossfit import losses
 
-    spec = losses.spec_of(loss)
+    spec = _spec(loss)
     if type(loss).__module__ != "lossfit.custom_loss" and loss.name in losses.registry:
         if losses.get(loss.name) == loss:
             return str(loss.name)

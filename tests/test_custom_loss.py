@@ -129,7 +129,7 @@ def test_train_with_a_custom_loss_end_to_end(run_cli, workdir, my_py):
     assert len(notes) == 1 and notes[0].startswith("Note: custom loss my.py:asym")  # said once, on one line
     assert "Finished: 40 epochs" in result.stdout
     config = tomllib.loads((workdir / "run1" / "config.toml").read_text())
-    assert config["loss"] == "my.py:asym"
+    assert config["loss"] == f"{workdir / 'my.py'}:asym"  # absolute: the config reruns from any folder
     summary = json.loads((workdir / "run1" / "metrics.json").read_text())
     assert summary["status"] == "completed" and summary["final"]["r2"] > 0.8
     again = run_cli("train", "--config", "run1/config.toml", "--out", "run2", "--progress", "none")
@@ -145,7 +145,7 @@ def test_train_with_a_binary_custom_loss(run_cli, workdir):
     assert result.exit_code == 0, result.output
     assert "Note: custom loss logit.py:logistic" in result.stderr
     summary = json.loads(result.stdout)
-    assert summary["config"]["loss"] == "logit.py:logistic" and summary["final"]["accuracy"] > 0.7
+    assert summary["config"]["loss"] == f"{workdir / 'logit.py'}:logistic" and summary["final"]["accuracy"] > 0.7
 
 
 def test_train_quantile_on_outliers(run_cli, workdir):
@@ -162,3 +162,26 @@ def test_train_refuses_a_bad_custom_loss_before_writing_anything(run_cli, workdi
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert "Traceback" not in result.output
     assert not (workdir / "runs").exists()
+
+
+def test_an_instance_with_a_grad_method_uses_it(run_cli, workdir):
+    (workdir / "inst.py").write_text(
+        "import numpy as np\n"
+        "class Sq:\n"
+        "    def __call__(self, y_pred, y_true):\n"
+        "        return (y_pred - y_true) ** 2\n"
+        "    def grad(self, y_pred, y_true):\n"
+        "        return 2 * (y_pred - y_true)\n"
+        "sq = Sq()\n"
+    )
+    result = run_cli("gradcheck", "inst.py:sq")
+    assert result.exit_code == 0, result.output
+    assert "numerically" not in result.stderr
+
+
+def test_a_custom_loss_config_reruns_from_another_folder(run_cli, workdir, my_py, tmp_path_factory, monkeypatch):
+    assert run_cli("train", "--loss", "my.py:asym", "--epochs", "5", "--no-plot", "--out", "a").exit_code == 0
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    monkeypatch.chdir(elsewhere)
+    again = run_cli("train", "--config", str(workdir / "a" / "config.toml"), "--out", "b", "--no-plot")
+    assert again.exit_code == 0, again.output

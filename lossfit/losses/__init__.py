@@ -84,8 +84,9 @@ def names() -> list[str]:
 
 def spec_of(loss: Loss) -> str:
     """The spec string that rebuilds `loss`, e.g. 'huber(delta=0.5)' (or 'my.py:asym' for a custom loss)."""
-    if type(loss).__module__ == "lossfit.custom_loss":  # a custom loss: its file.py:name
-        return str(loss.spec)  # type: ignore[attr-defined]
+    if type(loss).__module__ == "lossfit.custom_loss":  # a custom loss: its file.py:name, absolute
+        name = str(loss.spec).rpartition(":")[2]  # type: ignore[attr-defined]
+        return f"{loss.path.resolve()}:{name}"  # type: ignore[attr-defined]  # reruns from any folder
     return registry.resolved_spec(loss.name, loss)
 
 
