@@ -263,3 +263,32 @@ def test_out_that_cannot_be_created_is_one_line(run_cli, workdir):
     assert result.exit_code == 2, result.output
     assert "--out afile/run: cannot create a folder inside" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["--loss", "cross_entropy(class_weight=(1.0, 2.0, 3.0))", "--class-weight", "1,2,3"], "Give class weights once"),
+        (["--loss", "bce(pos_weight=3.0)", "--class-weight", "balanced"], "Give class weights once"),
+        (["--optimizer", "gd", "--batch-size", "16"], "`gd` is gradient descent over the full batch"),
+        (["--schedule", "one_cycle(total_steps=5)", "--epochs", "10"], "shorter than --epochs 10"),
+    ],
+)
+def test_conflicting_options_are_refused_up_front(run_cli, workdir, args, fragment):
+    result = run_cli("train", *args)
+    assert result.exit_code == 2, result.output
+    assert fragment in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert not (workdir / "runs").exists()
+
+
+def test_options_override_booleans_from_a_config(run_cli, workdir):
+    (workdir / "quiet.toml").write_text("plot = false\nstandardize = false\nepochs = 3\n")
+    assert run_cli("train", "--config", "quiet.toml", "--plot", "--standardize", "--out", "r").exit_code == 0
+    assert (workdir / "r" / "loss_curve.png").exists()
+    assert json.loads((workdir / "r" / "metrics.json").read_text())["config"]["standardize"] is True
+
+
+def test_dataset_alone_picks_the_loss(run_cli, workdir):
+    result = run_cli("train", "--dataset", "blobs", "--epochs", "3", "--json", "--no-plot")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["config"]["loss"].startswith("cross_entropy(")

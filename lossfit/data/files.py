@@ -256,6 +256,13 @@ def read_csv(
         )
     rows = [rows[i] for i in keep]
     line_numbers = [line_numbers[i] for i in keep]
+    for row, line in zip(rows, line_numbers):
+        for j in (*used, t):
+            if _is_number(row[j]) and not math.isfinite(float(row[j])):
+                raise DataError(
+                    f"{where}: line {line} has `{row[j]}` in column `{columns[j]}`; lossfit needs finite "
+                    "numbers: fix the value, or leave it empty to mark it missing."
+                )
 
     blocks: list[Array] = []
     names: list[str] = []
@@ -404,14 +411,18 @@ def read_npz(path: str | os.PathLike[str], *, task: Task | None = None) -> Table
         raise DataError(f"{where}: y must be 1-D (one target per sample) but has shape {y.shape}.")
     if len(X) != len(y):
         raise DataError(f"{where}: X has {len(X)} rows but y has {len(y)}; they must match.")
-    if not (np.issubdtype(X.dtype, np.number) or X.dtype == bool):
-        raise DataError(f"{where}: X must hold numbers but has dtype {X.dtype}.")
+    if len(X) == 0:
+        raise DataError(f"{where}: X and y have no rows; nothing to train on.")
+    if not (np.issubdtype(X.dtype, np.number) or X.dtype == bool) or X.dtype.kind == "c":
+        raise DataError(f"{where}: X must hold real numbers but has dtype {X.dtype}.")
     X = X.astype(np.float64)
     if y.dtype.kind in "US":
         y_text = y.astype(str)
         bad = np.array([_is_missing(v) for v in y_text], dtype=bool)
     elif y.dtype.kind in "biuf":
         bad = ~np.isfinite(y.astype(np.float64))
+    elif y.dtype.kind == "c":
+        raise DataError(f"{where}: y must hold real numbers or strings but has dtype {y.dtype}.")
     else:
         raise DataError(f"{where}: y must hold numbers or strings but has dtype {y.dtype}.")
     bad |= ~np.isfinite(X).all(axis=1)
