@@ -35,9 +35,9 @@ from typing import Any, ClassVar
 import numpy as np
 
 from lossfit._typing import Array
-from lossfit.errors import ConfigError, DataError, ShapeError, SpecError
+from lossfit.errors import ConfigError, DataError, ShapeError
 from lossfit.registry import Registry
-from lossfit.spec import format_spec, parse_spec
+from lossfit.spec import format_spec
 
 __all__ = [
     "Optimizer",
@@ -1292,17 +1292,7 @@ def get(name: str, **kwargs: Any) -> Optimizer:
     Keyword arguments are merged with the spec's; giving one key both ways with
     different values is an error rather than a silent choice.
     """
-    if "(" in name:
-        base, spec_kwargs = parse_spec(name, what="optimizer spec")
-        for key in spec_kwargs.keys() & kwargs.keys():
-            if spec_kwargs[key] != kwargs[key]:
-                raise SpecError(
-                    f"optimizer spec `{name}` sets {key}={spec_kwargs[key]!r} but {key}={kwargs[key]!r} "
-                    f"was also given; set it in one place only."
-                )
-        kwargs = {**spec_kwargs, **kwargs}
-        name = base
-    return registry.create(name, **kwargs)
+    return registry.from_spec(name, **kwargs)
 
 
 def names() -> list[str]:

@@ -131,10 +131,26 @@ class Registry(Generic[T]):
         arguments.update(check_arguments(f"{self.kind} `{entry.name}`", entry.parameters(), kwargs))
         return entry.factory(**arguments)
 
-    def from_spec(self, text: str) -> T:
-        """Build from a spec string such as `huber(delta=0.5)`."""
-        name, kwargs = parse_spec(text, what=f"{self.kind} spec")
-        return self.create(name, **kwargs)
+    def from_spec(self, text: str, **kwargs: Any) -> T:
+        """Build from a name or a spec string such as `huber(delta=0.5)`, plus keyword arguments."""
+        name, merged = self.merge_spec(text, kwargs)
+        return self.create(name, **merged)
+
+    def merge_spec(self, text: str, kwargs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """Split a spec into its name and arguments, merged with `kwargs`.
+
+        A key given both ways with different values is an error, not a silent choice.
+        """
+        if "(" not in text:
+            return text, dict(kwargs)
+        name, spec_kwargs = parse_spec(text, what=f"{self.kind} spec")
+        for key in sorted(spec_kwargs.keys() & kwargs.keys()):
+            if spec_kwargs[key] != kwargs[key]:
+                raise SpecError(
+                    f"{self.kind} spec `{text}` sets {key}={spec_kwargs[key]!r} but {key}={kwargs[key]!r} "
+                    f"was also given; set it in one place only."
+                )
+        return name, {**spec_kwargs, **kwargs}
 
     def resolved_spec(self, name: str, obj: Any) -> str:
         """The spec that rebuilds `obj` exactly: canonical name and every parameter's value."""

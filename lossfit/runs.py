@@ -18,7 +18,7 @@ import os
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 import tomli_w
 

@@ -35,7 +35,6 @@ from typing import Any, ClassVar, Literal
 
 from lossfit.errors import ConfigError, SpecError
 from lossfit.registry import Registry
-from lossfit.spec import format_spec, parse_spec
 
 __all__ = [
     "Schedule",
@@ -521,16 +520,7 @@ registry: Registry[Schedule] = Registry("schedule")
 
 def get(name: str, **kwargs: Any) -> Schedule:
     """Build a schedule from a name or spec string, e.g. ``get("cosine(T_max=100)")``."""
-    if "(" in name:
-        base, spec_kwargs = parse_spec(name, what="schedule spec")
-        for key in spec_kwargs.keys() & kwargs.keys():
-            if spec_kwargs[key] != kwargs[key]:
-                raise SpecError(
-                    f"schedule spec `{name}` sets {key}={spec_kwargs[key]!r} but {key}={kwargs[key]!r} "
-                    f"was also given; set it in one place only."
-                )
-        kwargs = {**spec_kwargs, **kwargs}
-        name = base
+    name, kwargs = registry.merge_spec(name, kwargs)
     entry = registry.entry(name)
     params = entry.parameters()
     missing = [key for key, p in params.items() if p.required and key not in kwargs]

@@ -59,7 +59,7 @@ def test_get_with_keywords_equals_spec_string() -> None:
     assert losses.spec_of(losses.get("huber", delta=0.5)) == "huber(delta=0.5)"
     assert losses.spec_of(losses.get("huber", delta=2)) == "huber(delta=2.0)"  # ints coerced
     assert losses.get("cross_entropy", class_weight=[1, 2]).class_weight == (1.0, 2.0)
-    with pytest.raises(SpecError, match=r"`delta` is given both in the spec and as a keyword"):
+    with pytest.raises(SpecError, match=r"sets delta=0.5 but delta=1.0 was also given; set it in one place"):
         losses.get("huber(delta=0.5)", delta=1.0)
 
 

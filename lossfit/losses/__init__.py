@@ -42,7 +42,6 @@ from lossfit.losses.regression import (
     SquaredEpsilonInsensitive,
 )
 from lossfit.registry import Registry
-from lossfit.spec import parse_spec
 
 
 def get(name: str, **kwargs: Any) -> Loss:
@@ -66,15 +65,7 @@ def get(name: str, **kwargs: Any) -> Loss:
                 "e.g. my_losses.py:asym (a .py file, a colon, the function's name)."
             )
         return custom_loss.load(name, **kwargs)
-    if "(" not in name:
-        return registry.create(name, **kwargs)
-    spec_name, spec_kwargs = parse_spec(name, what="loss spec")
-    both = sorted(set(spec_kwargs) & set(kwargs))
-    if both:
-        raise SpecError(
-            f"loss spec `{name}`: `{both[0]}` is given both in the spec and as a keyword argument; give it once."
-        )
-    return registry.create(spec_name, **spec_kwargs, **kwargs)
+    return registry.from_spec(name, **kwargs)
 
 
 def names() -> list[str]:
