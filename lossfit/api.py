@@ -22,6 +22,7 @@ import numpy as np
 
 from lossfit import data as datasets
 from lossfit import losses, metrics, models, optimizers, schedules, training
+from lossfit._typing import Task
 from lossfit.config import RunConfig, build_config, parse_class_weight
 from lossfit.errors import ConfigError, DivergenceError, LabelError, TaskMismatchError
 from lossfit.sinks import RunInfo, RunSummary, Sink
@@ -155,14 +156,14 @@ def resolve_class_weight(setting: str | None, dataset: Any, y_train: np.ndarray)
         return None
     if dataset.task == "regression":
         raise ConfigError("--class-weight applies to classification; this dataset is a regression dataset.")
-    k = max(dataset.n_classes, 2)
+    k: int = max(dataset.n_classes, 2)
     labels = np.asarray(y_train).astype(np.int64)
     counts = np.bincount(labels, minlength=k)
     weights = parse_class_weight(setting)
     if weights == "balanced":
         if (counts == 0).any():
             raise LabelError(f"--class-weight balanced: class {int(np.argmin(counts))} has no training samples.")
-        return len(labels) / (k * counts.astype(float))
+        return len(labels) / (k * counts.astype(np.float64))
     if len(weights) != k:
         raise ConfigError(f"--class-weight needs one weight per class ({k} classes: {', '.join(dataset.class_names)}), "
                           f"got {len(weights)}.")
@@ -175,7 +176,7 @@ def _sample_weights(class_weights: np.ndarray | None, y: np.ndarray) -> np.ndarr
     return class_weights[np.asarray(y).astype(np.int64)]
 
 
-def _metric_task(loss: Any, dataset: Any) -> str:
+def _metric_task(loss: Any, dataset: Any) -> Task:
     return "multiclass" if loss.task == "multiclass" else dataset.task
 
 
@@ -375,7 +376,8 @@ def stable_lr_limit(prepared: Prepared) -> float | None:
         prepared.lambda_max = largest_curvature(prepared)
     if prepared.lambda_max <= 0:
         return None
-    return 2.0 * (1.0 + optimizer.momentum) / prepared.lambda_max
+    momentum: float = optimizer.momentum
+    return 2.0 * (1.0 + momentum) / prepared.lambda_max
 
 
 def largest_curvature(prepared: Prepared, iterations: int = 500, tol: float = 1e-12) -> float:
@@ -396,7 +398,7 @@ def largest_curvature(prepared: Prepared, iterations: int = 500, tol: float = 1e
         for p, d in zip(model.params, direction):
             p[...] = shift * d
         d_out = prepared.loss.value_and_grad(model.forward(data.X_train), data.y_train, data.w_train)[1]
-        grads = model.backward(d_out)
+        grads: list[np.ndarray] = model.backward(d_out)
         for i, is_weight in enumerate(model.is_weight):
             if is_weight and config.l2:
                 grads[i] = grads[i] + config.l2 * model.params[i]

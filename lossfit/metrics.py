@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import math
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -35,7 +35,7 @@ MAIN: dict[str, str] = {"regression": "r2", "binary": "accuracy", "multiclass": 
 _EPS = float(np.finfo(np.float64).eps)
 Average = Literal["auto", "binary", "macro"]
 AnyArray = npt.ArrayLike
-Labels = npt.NDArray[np.generic]
+Labels = npt.NDArray[Any]  # targets or predictions: the dtype (int, bool, float) is known only at run time
 
 
 def _pair(y_pred: AnyArray, y_true: AnyArray, what: str) -> tuple[Labels, Labels]:
@@ -280,8 +280,8 @@ def sigmoid(z: AnyArray) -> Array:
     >>> sigmoid([0.0, 800.0, -800.0]).tolist()
     [0.5, 1.0, 0.0]
     """
-    z = np.asarray(z, dtype=np.float64)
-    return np.exp(-np.logaddexp(0.0, -z))  # logaddexp(0, -z) = log(1 + e^-z) without overflow
+    z_array = np.asarray(z, dtype=np.float64)
+    return np.exp(-np.logaddexp(0.0, -z_array))  # logaddexp(0, -z) = log(1 + e^-z) without overflow
 
 
 def softmax(z: AnyArray) -> Array:
@@ -290,15 +290,16 @@ def softmax(z: AnyArray) -> Array:
     >>> softmax([[0.0, 0.0], [1000.0, 0.0]]).tolist()
     [[0.5, 0.5], [1.0, 0.0]]
     """
-    z = np.asarray(z, dtype=np.float64)
-    e = np.exp(z - z.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
+    z_array = np.asarray(z, dtype=np.float64)
+    e: Array = np.exp(z_array - z_array.max(axis=1, keepdims=True))
+    row_sums: Array = e.sum(axis=1, keepdims=True)
+    return e / row_sums
 
 
 # --- from raw model output ----------------------------------------------------------------
 
 
-def _flat(output: AnyArray, y_true: AnyArray, task: str) -> tuple[Array, npt.NDArray[np.generic]]:
+def _flat(output: AnyArray, y_true: AnyArray, task: str) -> tuple[Array, Labels]:
     out = np.asarray(output, dtype=np.float64)
     t = np.asarray(y_true)
     if task not in MAIN:
@@ -403,18 +404,18 @@ def epoch_metrics(task: Task, output: AnyArray, y_true: AnyArray) -> dict[str, f
             f"multiclass labels must be class indices 0..{k - 1} for {k} logits per row."
         )
     confusion = np.bincount(labels * k + pred, minlength=k * k).reshape(k, k)  # rows: truth
-    tp = np.diagonal(confusion)
+    tp_k = np.diagonal(confusion)
     predicted, true = confusion.sum(axis=0), confusion.sum(axis=1)
     den = predicted + true
     present = den > 0  # labels in y_true or y_pred, as scikit-learn's macro average
     with np.errstate(divide="ignore", invalid="ignore"):  # 0/0 -> 0.0, scikit-learn's zero_division default
-        precision_k = np.where(predicted > 0, tp / predicted, 0.0)
-        recall_k = np.where(true > 0, tp / true, 0.0)
+        precision_k = np.where(predicted > 0, tp_k / predicted, 0.0)
+        recall_k = np.where(true > 0, tp_k / true, 0.0)
     return {
-        "accuracy": float(tp.sum() / n),
+        "accuracy": float(tp_k.sum() / n),
         "precision": float(np.mean(precision_k[present])),
         "recall": float(np.mean(recall_k[present])),
-        "f1": float(np.mean(2 * tp[present] / den[present])),
+        "f1": float(np.mean(2 * tp_k[present] / den[present])),
     }
 
 

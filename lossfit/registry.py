@@ -161,7 +161,7 @@ class Registry(Generic[T]):
 
 def signature_parameters(factory: Callable[..., Any]) -> dict[str, Parameter]:
     """Keyword parameters of a class or function, with resolved type hints."""
-    target = factory.__init__ if inspect.isclass(factory) else factory  # type: ignore[misc]
+    target = factory.__init__ if inspect.isclass(factory) else factory
     try:
         hints = typing.get_type_hints(target)
     except Exception:  # unresolved forward references: fall back to no type checks

@@ -48,7 +48,7 @@ class RunSummary:
     def to_json(self) -> dict[str, Any]:
         from lossfit import __version__
 
-        return _json_safe(
+        safe: dict[str, Any] = _json_safe(  # a dict stays a dict
             {
                 "status": self.status,
                 "epochs": self.epochs,
@@ -65,6 +65,7 @@ class RunSummary:
                 "lossfit_version": __version__,
             }
         )
+        return safe
 
 
 def _json_safe(value: Any) -> Any:

@@ -42,7 +42,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from lossfit import metrics as metrics_module
-from lossfit._typing import Array, Task
+from lossfit._typing import Array, Targets, Task
 from lossfit.errors import DivergenceError
 
 GROWTH_LIMIT = 10.0  # divergence: the loss stays above 10x its best and 10x where it started...
@@ -74,9 +74,9 @@ class Model(Protocol):
 
 class Loss(Protocol):
     def value_and_grad(
-        self, y_pred: Array, y_true: Array, sample_weight: Array | None = None
+        self, y_pred: Array, y_true: Targets, sample_weight: Array | None = None
     ) -> tuple[float, Array]: ...
-    def value(self, y_pred: Array, y_true: Array, sample_weight: Array | None = None) -> float: ...
+    def value(self, y_pred: Array, y_true: Targets, sample_weight: Array | None = None) -> float: ...
     def predict(self, y_pred: Array) -> Array: ...
 
 
@@ -99,9 +99,9 @@ class TrainingData:
     """
 
     X_train: Array
-    y_train: Array
+    y_train: Targets
     X_val: Array
-    y_val: Array
+    y_val: Targets
     task: Task
     w_train: Array | None = None
     w_val: Array | None = None
@@ -168,10 +168,11 @@ def train(
         else:
             # Mini-batches: the train loss is the mean over the epoch's batches (each before its
             # update); the validation figures describe the weights at the end of the epoch.
+            assert batch_size is not None  # full_batch is False only when a batch size is given
             order = rng.permutation(n)
             total_loss = total_norm = 0.0
             batches = 0
-            for begin in range(0, n, batch_size):  # type: ignore[arg-type]
+            for begin in range(0, n, batch_size):
                 rows = order[begin : begin + batch_size]
                 value, d_out, _ = step.loss(X[rows], y[rows], None if w is None else w[rows])
                 total_norm += step.update(d_out)
@@ -262,7 +263,7 @@ class _Stepper:
         self.weights = [model.params[i] for i in weight_index]
         self.weight_index = weight_index
 
-    def loss(self, X: Array, y: Array, w: Array | None) -> tuple[float, Array, Array]:
+    def loss(self, X: Array, y: Targets, w: Array | None) -> tuple[float, Array, Array]:
         """The batch's data loss, its gradient with respect to the output, and the output."""
         out = self.model.forward(X)
         value, d_out = self.loss_fn.value_and_grad(out, y, w)

@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from lossfit._typing import Array, Task
+from lossfit._typing import Array, Targets, Task
 from lossfit.errors import ConfigError
 
 _DEFAULT_CLASSES = {"regression": 0, "binary": 2}
@@ -55,7 +55,7 @@ class Generator:
     def class_names(self) -> tuple[str, ...]:
         return tuple(str(k) for k in range(self.n_classes))
 
-    def generate(self, rng: np.random.Generator) -> tuple[Array, Array]:
+    def generate(self, rng: np.random.Generator) -> tuple[Array, Targets]:
         """Draw ``(X, y)``: X (n, d) float64; y float64 (regression, binary) or int64 indices."""
         raise NotImplementedError
 

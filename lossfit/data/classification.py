@@ -107,7 +107,7 @@ class Blobs(Generator):
     def n_classes(self) -> int:
         return self.centers
 
-    def generate(self, rng: np.random.Generator) -> tuple[Array, Array]:
+    def generate(self, rng: np.random.Generator) -> tuple[Array, npt.NDArray[np.int64]]:
         box = self.center_box
         centres = rng.uniform(-box, box, size=(self.centers, self.n_features))
         counts = split_counts(self.n_samples, self.centers)
@@ -237,7 +237,7 @@ class Spirals(Generator):
     def n_classes(self) -> int:
         return self.classes
 
-    def generate(self, rng: np.random.Generator) -> tuple[Array, Array]:
+    def generate(self, rng: np.random.Generator) -> tuple[Array, npt.NDArray[np.int64]]:
         counts = split_counts(self.n_samples, self.classes)
         r = np.concatenate([np.linspace(0.0, 1.0, m) for m in counts])
         t = np.concatenate([np.linspace(4.0 * j, 4.0 * (j + 1), m) for j, m in enumerate(counts)])

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
-from lossfit._typing import Array, Task
+from lossfit._typing import Array, Targets, Task
 from lossfit.errors import ConfigError, DataError
 
 Index = npt.NDArray[np.intp]
+_Scalar = TypeVar("_Scalar", bound=np.generic)
 
 
 @dataclass(frozen=True, eq=False)
@@ -46,9 +47,9 @@ class Dataset:
     spec: str
     task: Task
     X_train: Array
-    y_train: Array
+    y_train: Targets
     X_val: Array
-    y_val: Array
+    y_val: Targets
     n_classes: int
     feature_names: tuple[str, ...]
     class_names: tuple[str, ...]
@@ -164,7 +165,7 @@ def fit_standardizer(X: Array) -> tuple[Array, Array]:
     return mean, std
 
 
-def _readonly(a: npt.NDArray[np.generic]) -> npt.NDArray[np.generic]:
+def _readonly(a: npt.NDArray[_Scalar]) -> npt.NDArray[_Scalar]:
     a = np.ascontiguousarray(a)
     a.setflags(write=False)
     return a
@@ -192,8 +193,9 @@ def make_dataset(
         raise DataError(f"Dataset `{name}`: X has shape {X.shape} but y has {len(y)} rows.")
     if not np.isfinite(X).all():
         raise DataError(f"Dataset `{name}`: X contains NaN or infinite values.")
+    targets: Targets
     if task == "regression":
-        y = np.asarray(y, dtype=np.float64)
+        targets = np.asarray(y, dtype=np.float64)
     else:
         labels = np.asarray(y).astype(np.int64)
         missing = sorted(set(range(n_classes)) - set(np.unique(labels).tolist()))
@@ -202,8 +204,8 @@ def make_dataset(
                 f"Dataset `{name}` has no sample of class {missing[0]} (of {n_classes}); "
                 "increase n_samples or make the classes less imbalanced."
             )
-        y = labels.astype(np.float64) if task == "binary" else labels
-    train, val = split_indices(y, task, val_split, rng)
+        targets = labels.astype(np.float64) if task == "binary" else labels
+    train, val = split_indices(targets, task, val_split, rng)
     X_train, X_val = X[train], X[val]
     if standardize:
         mean, std = fit_standardizer(X_train)
@@ -216,9 +218,9 @@ def make_dataset(
         spec=spec,
         task=task,
         X_train=_readonly(X_train),
-        y_train=_readonly(y[train]),
+        y_train=_readonly(targets[train]),
         X_val=_readonly(X_val),
-        y_val=_readonly(y[val]),
+        y_val=_readonly(targets[val]),
         n_classes=n_classes,
         feature_names=tuple(feature_names),
         class_names=tuple(class_names),
