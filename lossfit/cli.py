@@ -158,8 +158,6 @@ def train(
         "plot": plot,
     }
     run_config = build_config(config, options)
-    if run_config.out is not None:
-        runs.check_out_dir(Path(run_config.out))
     with warnings.catch_warnings(record=True) as caught:  # e.g. "no gradient given: differentiating numerically"
         warnings.simplefilter("always")
         prepared = api.prepare(run_config)

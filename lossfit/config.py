@@ -22,7 +22,7 @@ from __future__ import annotations
 import difflib
 import math
 import tomllib
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass, fields
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Literal
@@ -38,7 +38,6 @@ EXPERIMENT_KEYS = (
     "l2", "l1", "clip_grad", "early_stopping", "min_delta", "class_weight",
     "target", "features", "header", "task", "standardize",
 )
-OUTPUT_KEYS = ("out", "progress", "plot")
 TASK_NAMES = ("regression", "binary", "multiclass")
 
 
@@ -86,8 +85,6 @@ class RunConfig:
         values["loss"] = self.loss or ""  # "" until the dataset's default loss is resolved
         return {key: value for key, value in values.items() if value is not None}  # TOML has no null
 
-    def with_updates(self, **changes: Any) -> RunConfig:
-        return replace(self, **changes)
 
 
 def _where(key: str, source: str) -> str:
@@ -211,10 +208,6 @@ def build_config(file: Path | None, options: dict[str, Any]) -> RunConfig:
     # Range errors name where the value came from: the file, or the option.
     validate({key: value for key, value in from_file.items() if key not in given}, source=str(file))
     return RunConfig(**{**from_file, **given})
-
-
-def as_dict(config: RunConfig) -> dict[str, Any]:
-    return asdict(config)
 
 
 def parse_class_weight(text: str, where: str = "--class-weight") -> str | tuple[float, ...]:
