@@ -1,0 +1,19 @@
+"""Plots, drawn with matplotlib's object API (`Figure`, Agg) and never pyplot.
+
+Imported only when a plot is drawn, so `lossfit --help` never pays for matplotlib.
+One module per kind of picture, each drawing on a `Figure` (or an axes) it is
+given or creates, shared by `train`, `compare`, `plot` and the Python API:
+
+- `curves`: loss against epochs, one run or several overlaid;
+- `models`: fitted line, predicted against actual, decision boundary;
+- `run`: the plots of one run folder (`draw_run`);
+- `compare`: the plots of a compare folder (curves.png, fits.png, models.png);
+- `history`: curves redrawn from saved run folders (`lossfit plot`).
+"""
+
+from lossfit.plots._style import save
+from lossfit.plots.curves import loss_curve
+from lossfit.plots.models import decision_boundary, fit_plot
+from lossfit.plots.run import draw_run
+
+__all__ = ["decision_boundary", "draw_run", "fit_plot", "loss_curve", "save"]

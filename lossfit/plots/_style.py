@@ -1,0 +1,43 @@
+"""What every lossfit figure shares: colours, resolution, atomic saving, axis spans."""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+from matplotlib.figure import Figure
+
+TRAIN_COLOR, VAL_COLOR = "#1f77b4", "#d62728"
+CLASS_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
+# One colour per variant in comparisons (matplotlib's tab10 without its grey, which reads as "data").
+VARIANT_COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#bcbd22",
+                  "#17becf"]
+TRUTH_COLOR = "#444444"
+DPI = 120
+
+
+def save(fig: Figure, path: Path) -> None:
+    """Write `fig` to `path` (PNG, SVG or PDF by its suffix) through a temporary name: never half written."""
+    tmp = path.with_name(f".{path.stem}.tmp{path.suffix or '.png'}")
+    try:
+        fig.savefig(tmp, dpi=DPI, bbox_inches="tight")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def variant_color(index: int) -> str:
+    return VARIANT_COLORS[index % len(VARIANT_COLORS)]
+
+
+def span(values: np.ndarray, margin: float = 0.08) -> tuple[float, float]:
+    """The range of `values` widened by `margin` on each side (1 when they are all equal)."""
+    low, high = float(np.min(values)), float(np.max(values))
+    pad = (high - low) * margin or 1.0
+    return low - pad, high + pad
+
+
+def all_finite(values: np.ndarray) -> bool:
+    return bool(np.isfinite(values).all()) and not math.isnan(float(np.sum(values)))
