@@ -62,12 +62,19 @@ class TrainResult:
         return self.prepared.model
 
 
-def prepare(config: RunConfig) -> Prepared:
-    """Check everything and build dataset, loss, model and optimizer; nothing is written."""
+def prepare(config: RunConfig, dataset: Any = None) -> Prepared:
+    """Check everything and build dataset, loss, model and optimizer; nothing is written.
+
+    `dataset` is an already loaded `Dataset` to use instead of loading `config.dataset`
+    (compare loads the data once for all its variants); it must be what `config` describes.
+    """
     loss_spec = config.loss or default_loss(config)
     loss = losses.get(loss_spec)
-    dataset_spec = config.dataset or loss.default_dataset or datasets.default_for_task(loss.task)
-    check_task(loss, dataset_spec, _file_options(config))
+    if dataset is None:
+        dataset_spec = config.dataset or loss.default_dataset or datasets.default_for_task(loss.task)
+        check_task(loss, dataset_spec, _file_options(config))
+    else:
+        check_loss_fits(loss, dataset.task, dataset.name, dataset.source == "file")
     optimizer_name, optimizer_kwargs = parse_spec(config.optimizer, what="optimizer spec")
     if "lr" in optimizer_kwargs:
         raise ConfigError(
@@ -83,8 +90,9 @@ def prepare(config: RunConfig) -> Prepared:
     schedule = build_schedule(config)
     model = models.get("linear" if config.model == "auto" else config.model)
 
-    dataset = datasets.load(dataset_spec, seed=config.seed, val_split=config.val_split,
-                            standardize=config.standardize, **_file_options(config))
+    if dataset is None:
+        dataset = datasets.load(dataset_spec, seed=config.seed, val_split=config.val_split,
+                                standardize=config.standardize, **_file_options(config))
     y_train, y_val = dataset.y_train, dataset.y_val
     n_classes = dataset.n_classes
     if loss.task == "multiclass" and dataset.task == "binary":  # softmax over two classes
@@ -183,12 +191,16 @@ def _metric_task(loss: Any, dataset: Any) -> Task:
 def check_task(loss: Any, dataset_spec: str, file_options: dict[str, Any] | None = None) -> None:
     """Refuse a loss that does not fit the dataset's task, listing the losses that do."""
     dataset_task = datasets.task_of(dataset_spec, **(file_options or {}))
+    check_loss_fits(loss, dataset_task, datasets.name_of(dataset_spec), datasets.is_file(dataset_spec))
+
+
+def check_loss_fits(loss: Any, dataset_task: str, dataset_name: str, is_file: bool = False) -> None:
+    """TaskMismatchError unless `loss` trains on a dataset of `dataset_task` (softmax also fits binary)."""
     fits = loss.task == dataset_task or (loss.task == "multiclass" and dataset_task == "binary")
     if fits:
         return
-    dataset_name = datasets.name_of(dataset_spec)
     suitable = ", ".join(losses.for_task(dataset_task))
-    if datasets.is_file(dataset_spec):
+    if is_file:
         other = f"Or, if its target is really {loss.task}, say so with --task {loss.task}."
     else:
         other = f"Or pick a {loss.task} dataset such as `{datasets.default_for_task(loss.task)}`."
@@ -202,58 +214,120 @@ def run(
     prepared: Prepared, sinks: Sequence[Sink], should_stop: Callable[[], bool] = lambda: False
 ) -> RunSummary:
     """Train, feeding every record to every sink; the sinks are closed however the run ends."""
-    config = prepared.config
-    info = RunInfo(
-        title=prepared.title, task=prepared.data.task, main_metric=metrics.MAIN[prepared.data.task],
-        epochs=config.epochs, n_train=len(prepared.data.X_train), n_val=len(prepared.data.X_val),
-        config=prepared.resolved, prepared=prepared,
-    )
-    records: list[EpochRecord] = []
-    status, message = "completed", None
-    opened: list[Sink] = []
+    runner = Runner(prepared, sinks, should_stop)
+    runner.start()
     try:
-        for sink in sinks:
-            sink.open(info)
-            opened.append(sink)
-        start = time.perf_counter()
-        loop = training.train(
+        while runner.advance() is not None:
+            pass
+    except BaseException:
+        runner.abort()
+        raise
+    return runner.finish()
+
+
+class Runner:
+    """One run, driven one epoch at a time.
+
+    `run` drives a single Runner to its end; `compare` advances several in turn,
+    so their epochs interleave. `advance` returns the epoch's record, or None once
+    the run has ended (completed, early stopped, interrupted or diverged); then
+    `finish` builds the summary and closes the sinks. `abort` closes them after
+    an error, leaving what was written.
+    """
+
+    def __init__(self, prepared: Prepared, sinks: Sequence[Sink],
+                 should_stop: Callable[[], bool] = lambda: False) -> None:
+        self.prepared, self.sinks, self.should_stop = prepared, list(sinks), should_stop
+        self.records: list[EpochRecord] = []
+        self.status: str | None = None  # set when the run ends
+        self.message: str | None = None
+        self.restored_epoch: int | None = None
+        self.train_seconds = 0.0
+        self._opened: list[Sink] = []
+        self._loop: Any = None
+
+    @property
+    def done(self) -> bool:
+        return self.status is not None
+
+    def info(self) -> RunInfo:
+        prepared, config = self.prepared, self.prepared.config
+        return RunInfo(
+            title=prepared.title, task=prepared.data.task, main_metric=metrics.MAIN[prepared.data.task],
+            epochs=config.epochs, n_train=len(prepared.data.X_train), n_val=len(prepared.data.X_val),
+            config=prepared.resolved, prepared=prepared,
+        )
+
+    def start(self) -> None:
+        """Open the sinks (a failing sink closes those already open) and set up the loop."""
+        info = self.info()
+        try:
+            for sink in self.sinks:
+                sink.open(info)
+                self._opened.append(sink)
+        except BaseException:
+            self.abort()
+            raise
+        prepared, config = self.prepared, self.prepared.config
+        self._loop = training.train(
             prepared.model, prepared.loss, prepared.optimizer, prepared.data, epochs=config.epochs,
             rng=np.random.default_rng([config.seed, STREAM_BATCHES]), batch_size=config.batch_size,
             regularization=training.Regularization(config.l2, config.l1, config.clip_grad),
             schedule=prepared.schedule, early_stopping=config.early_stopping, min_delta=config.min_delta,
-            should_stop=should_stop,
+            should_stop=self.should_stop,
         )
-        restored_epoch = None
+
+    def advance(self) -> EpochRecord | None:
+        """Train one epoch and hand its record to the sinks; None when the run has ended."""
+        if self.status is not None:
+            return None
+        start = time.perf_counter()
         try:
-            while True:
-                try:
-                    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-                        record = next(loop)  # a diverging run overflows: the divergence check says so in words
-                except StopIteration as stop:
-                    status, restored_epoch = stop.value.status, stop.value.restored_epoch
-                    break
-                records.append(record)
-                for sink in opened:
-                    sink.write(record)
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+                record: EpochRecord = next(self._loop)  # a diverging run overflows: the divergence check says so
+        except StopIteration as stop:
+            self.train_seconds += time.perf_counter() - start
+            self._end(stop.value.status, restored_epoch=stop.value.restored_epoch)
+            return None
         except DivergenceError as err:
-            status, message = "diverged", divergence_message(prepared, err)
-        train_seconds = time.perf_counter() - start
+            self.train_seconds += time.perf_counter() - start
+            self._end("diverged", message=divergence_message(self.prepared, err))
+            return None
+        self.train_seconds += time.perf_counter() - start
+        self.records.append(record)
+        for sink in self._opened:
+            sink.write(record)
+        return record
+
+    def _end(self, status: str, message: str | None = None, restored_epoch: int | None = None) -> None:
+        config, records = self.prepared.config, self.records
+        self.status, self.restored_epoch = status, restored_epoch
         if status == "completed":
             message = convergence_hint(records)
-        if status == "interrupted":
-            message = f"Interrupted after epoch {records[-1].epoch} of {config.epochs}."
+        elif status == "interrupted":
+            message = f"Interrupted after epoch {records[-1].epoch if records else 0} of {config.epochs}."
         elif status == "early_stopped":
             message = (f"Stopped early at epoch {records[-1].epoch}: no improvement for {config.early_stopping} "
                        f"epochs; restored the weights of epoch {restored_epoch}.")
-    except BaseException:
-        summary = _summary(prepared, records, "interrupted", 0.0, "Stopped by an error.")
+        self.message = message
+
+    def finish(self) -> RunSummary:
+        """The run's summary, after closing every sink with it."""
+        if self.status is None:
+            self._end("interrupted")
+        summary = _summary(self.prepared, self.records, self.status or "interrupted", self.train_seconds,
+                           self.message, self.restored_epoch)
+        opened, self._opened = self._opened, []
+        for sink in opened:
+            sink.close(summary)
+        return summary
+
+    def abort(self) -> None:
+        """After an error: close the open sinks quietly with an "interrupted" summary."""
+        summary = _summary(self.prepared, self.records, "interrupted", self.train_seconds, "Stopped by an error.")
+        opened, self._opened = self._opened, []
         for sink in opened:
             _close_quietly(sink, summary)
-        raise
-    summary = _summary(prepared, records, status, train_seconds, message, restored_epoch)
-    for sink in opened:
-        sink.close(summary)
-    return summary
 
 
 def _close_quietly(sink: Sink, summary: RunSummary) -> None:

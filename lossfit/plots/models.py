@@ -89,9 +89,11 @@ def class_colors(k: int) -> list[str]:
     if k <= len(CLASS_COLORS):
         return CLASS_COLORS[:k]
     from matplotlib import colormaps
+    from matplotlib.colors import to_hex
 
-    cmap = colormaps["tab20"] if k <= 20 else colormaps["turbo"]
-    return [cmap(i / max(k - 1, 1)) if k > 20 else cmap(i) for i in range(k)]
+    if k <= 20:
+        return [to_hex(colormaps["tab20"](i)) for i in range(k)]
+    return [to_hex(colormaps["turbo"](i / (k - 1))) for i in range(k)]
 
 
 def boundary_limits(dataset: Any) -> tuple[tuple[float, float], tuple[float, float]]:
