@@ -381,6 +381,22 @@ def convergence_hint(records: list[EpochRecord], window: float = 0.1, tolerance:
             f"last {span} epochs): try more --epochs or a larger --lr.")
 
 
+def fitted_line(prepared: Prepared) -> tuple[float, float] | None:
+    """(slope, intercept) of a one-feature linear regression, in the data's original units; else None.
+
+    The model sees standardized x' = (x - mean) / std, so y = w x' + b = (w / std) x + (b - w mean / std).
+    For the poisson loss the line is the log-rate's.
+    """
+    dataset, model = prepared.dataset, prepared.model
+    if dataset.task != "regression" or dataset.n_features != 1 or not isinstance(model, models.Linear):
+        return None
+    if model.params[0].shape != (1,):
+        return None
+    w, b = float(model.params[0][0]), float(model.params[1][0])
+    slope = w / float(dataset.x_std[0])
+    return slope, b - slope * float(dataset.x_mean[0])
+
+
 def class_summary(prepared: Prepared, output: np.ndarray, y: np.ndarray) -> dict[str, Any]:
     """Per-class precision/recall/F1/support and the confusion matrix, on the validation split."""
     from lossfit import report

@@ -21,6 +21,7 @@ import typer
 from typer.core import TyperGroup
 
 from lossfit import __version__
+from lossfit.commands.options import HELP
 from lossfit.errors import ExitCode, LossfitError
 
 EXIT_CODES_HELP = (
@@ -105,37 +106,34 @@ def _root(
     """A workbench for learning how loss functions and gradient descent behave."""
 
 
-SPEC_HELP = "NAME or NAME(key=value, ...)"
-
-
 @app.command(epilog=EXIT_CODES_HELP)
 def train(
-    loss: Annotated[Optional[str], typer.Option(help=f"Loss, {SPEC_HELP}, e.g. mse, 'huber(delta=0.5)', or your own path/to/file.py:function (loading a .py file runs its code: only load files you trust). [default: follows the dataset's task: mse, bce or cross_entropy; mse without --dataset]")] = None,
-    dataset: Annotated[Optional[str], typer.Option(help=f"Dataset: a generator ({SPEC_HELP}, e.g. 'moons(noise=0.3)'), a bundled dataset (iris, wine, penguins, ...; see `lossfit datasets`) or a .csv/.npz file. [default: follows the loss's task: linear, moons or blobs]")] = None,
-    model: Annotated[Optional[str], typer.Option(help="Model; 'auto' picks the one the loss's task needs. [default: auto]")] = None,
-    optimizer: Annotated[Optional[str], typer.Option(help=f"Optimizer, {SPEC_HELP}, e.g. 'sgd(momentum=0.9)'. [default: sgd]")] = None,
-    lr: Annotated[Optional[float], typer.Option(help="Learning rate. [default: 0.1]")] = None,
-    epochs: Annotated[Optional[int], typer.Option(help="Passes over the training data. [default: 200]")] = None,
-    batch_size: Annotated[Optional[str], typer.Option("--batch-size", help="Samples per step, or 'full' for plain gradient descent. [default: full]")] = None,
-    seed: Annotated[Optional[int], typer.Option(help="Seed for data, split, initialisation and batches. [default: 0]")] = None,
-    val_split: Annotated[Optional[float], typer.Option("--val-split", help="Fraction held out for validation; 0 trains on everything. [default: 0.2]")] = None,
-    schedule: Annotated[Optional[str], typer.Option(help=f"Learning-rate schedule, {SPEC_HELP}, e.g. 'cosine(T_max=100)'. [default: constant]")] = None,
-    l2: Annotated[Optional[float], typer.Option(help="L2 penalty (l2/2)*||w||^2 on the weights (not biases). [default: 0]")] = None,
-    l1: Annotated[Optional[float], typer.Option(help="L1 penalty l1*||w||_1 on the weights (not biases). [default: 0]")] = None,
-    clip_grad: Annotated[Optional[float], typer.Option("--clip-grad", help="Rescale the gradient to this norm when it is larger; 0 is off. [default: 0]")] = None,
-    early_stopping: Annotated[Optional[int], typer.Option("--early-stopping", help="Stop after this many epochs without improvement of the validation loss (the training loss with --val-split 0) and restore the best weights; 0 is off. [default: 0]")] = None,
-    min_delta: Annotated[Optional[float], typer.Option("--min-delta", help="Smallest decrease that counts as an improvement for --early-stopping. [default: 0]")] = None,
-    class_weight: Annotated[Optional[str], typer.Option("--class-weight", help="Per-class sample weights: 'balanced' (n / (k * n_c)) or 'w0,w1,...'.")] = None,
-    target: Annotated[Optional[str], typer.Option(help="Data files: the target column, by name or index. [default: the last column]")] = None,
-    features: Annotated[Optional[str], typer.Option(help="Data files: feature columns, 'a,b,c'. [default: all other columns]")] = None,
-    header: Annotated[Optional[bool], typer.Option("--header/--no-header", help="Data files: whether the first row is a header. [default: detected]", show_default=False)] = None,
-    task: Annotated[Optional[str], typer.Option(help="Data files: regression, binary or multiclass. [default: inferred from the target]")] = None,
-    standardize: Annotated[Optional[bool], typer.Option("--standardize/--no-standardize", help="Scale features to mean 0, std 1 on the training split; --no-standardize keeps their own units (see why scaling matters). [default: standardize]", show_default=False)] = None,
-    out: Annotated[Optional[Path], typer.Option(help="Run folder to create. [default: runs/<dataset>-<loss>-<optimizer>-<time>]")] = None,
-    config: Annotated[Optional[Path], typer.Option("--config", help="TOML file with the same keys as these options; options given here win.")] = None,
-    progress: Annotated[Optional[str], typer.Option(help="auto (a live table on a terminal, plain lines otherwise), rich, plain or none. [default: auto]")] = None,
-    json_output: Annotated[bool, typer.Option("--json", help="Print the run summary (metrics.json) as JSON on stdout.")] = False,
-    plot: Annotated[Optional[bool], typer.Option("--plot/--no-plot", help="Draw the PNG plots into the run folder. [default: plot]", show_default=False)] = None,
+    loss: Annotated[Optional[str], typer.Option(help=HELP["loss"])] = None,
+    dataset: Annotated[Optional[str], typer.Option(help=HELP["dataset"])] = None,
+    model: Annotated[Optional[str], typer.Option(help=HELP["model"])] = None,
+    optimizer: Annotated[Optional[str], typer.Option(help=HELP["optimizer"])] = None,
+    lr: Annotated[Optional[float], typer.Option(help=HELP["lr"])] = None,
+    epochs: Annotated[Optional[int], typer.Option(help=HELP["epochs"])] = None,
+    batch_size: Annotated[Optional[str], typer.Option("--batch-size", help=HELP["batch_size"])] = None,
+    seed: Annotated[Optional[int], typer.Option(help=HELP["seed"])] = None,
+    val_split: Annotated[Optional[float], typer.Option("--val-split", help=HELP["val_split"])] = None,
+    schedule: Annotated[Optional[str], typer.Option(help=HELP["schedule"])] = None,
+    l2: Annotated[Optional[float], typer.Option(help=HELP["l2"])] = None,
+    l1: Annotated[Optional[float], typer.Option(help=HELP["l1"])] = None,
+    clip_grad: Annotated[Optional[float], typer.Option("--clip-grad", help=HELP["clip_grad"])] = None,
+    early_stopping: Annotated[Optional[int], typer.Option("--early-stopping", help=HELP["early_stopping"])] = None,
+    min_delta: Annotated[Optional[float], typer.Option("--min-delta", help=HELP["min_delta"])] = None,
+    class_weight: Annotated[Optional[str], typer.Option("--class-weight", help=HELP["class_weight"])] = None,
+    target: Annotated[Optional[str], typer.Option(help=HELP["target"])] = None,
+    features: Annotated[Optional[str], typer.Option(help=HELP["features"])] = None,
+    header: Annotated[Optional[bool], typer.Option("--header/--no-header", help=HELP["header"], show_default=False)] = None,
+    task: Annotated[Optional[str], typer.Option(help=HELP["task"])] = None,
+    standardize: Annotated[Optional[bool], typer.Option("--standardize/--no-standardize", help=HELP["standardize"], show_default=False)] = None,
+    out: Annotated[Optional[Path], typer.Option(help=HELP["out"])] = None,
+    config: Annotated[Optional[Path], typer.Option("--config", help=HELP["config"])] = None,
+    progress: Annotated[Optional[str], typer.Option(help=HELP["progress"])] = None,
+    json_output: Annotated[bool, typer.Option("--json", help=HELP["json_output"])] = False,
+    plot: Annotated[Optional[bool], typer.Option("--plot/--no-plot", help=HELP["plot"], show_default=False)] = None,
 ) -> None:
     """Train a model with a loss and an optimizer; watch the loss; keep a run folder.
 
@@ -235,15 +233,15 @@ def _print_summary(terminal: Any, prepared: Any, summary: Any) -> None:
 
 def _fitted_line(prepared: Any) -> str | None:
     """For one-feature linear regression: the line in the data's original units."""
-    dataset, model = prepared.dataset, prepared.model
-    if dataset.task != "regression" or dataset.n_features != 1 or len(model.params) != 2:
+    from lossfit.api import fitted_line
+
+    line = fitted_line(prepared)
+    if line is None:
         return None
-    w, b = float(model.params[0][0]), float(model.params[1][0])
-    slope = w / float(dataset.x_std[0])
-    intercept = b - slope * float(dataset.x_mean[0])
+    slope, intercept = line
     sign = "+" if intercept >= 0 else "-"
-    line = f"{slope:.4g}·x {sign} {abs(intercept):.4g}"
-    return f"log(rate) = {line}" if prepared.loss.probability_link == "exp" else f"y = {line}"
+    text = f"{slope:.4g}·x {sign} {abs(intercept):.4g}"
+    return f"log(rate) = {text}" if prepared.loss.probability_link == "exp" else f"y = {text}"
 
 
 class _StopFlag:

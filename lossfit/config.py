@@ -39,6 +39,8 @@ EXPERIMENT_KEYS = (
     "target", "features", "header", "task", "standardize",
 )
 TASK_NAMES = ("regression", "binary", "multiclass")
+# The options `lossfit compare` accepts several values for (its variants are their cartesian product).
+VARYING_KEYS = ("loss", "optimizer", "lr", "batch_size", "model", "schedule", "class_weight")
 
 
 @dataclass(frozen=True)
@@ -179,6 +181,59 @@ def coerce_value(key: str, value: Any, source: str) -> Any:
 
 def read_toml(path: Path) -> dict[str, Any]:
     """Read a config file into {key: value}, with every key known and every value well typed."""
+    raw = _read_table(path)
+    for key, value in raw.items():
+        if key in VARYING_KEYS and is_variant_list(key, value):
+            raise ConfigError(
+                f"`{key}` in {path} is a list of {len(value)} values; lists are for "
+                f"`lossfit compare --config {path}`, `lossfit train` takes one value."
+            )
+    return {key: coerce_value(key, value, source=str(path)) for key, value in raw.items()}
+
+
+def read_compare_toml(path: Path) -> tuple[dict[str, Any], dict[str, list[Any]], dict[str, Any]]:
+    """A compare config: (single values, lists of variant values, compare-only keys such as `metric`).
+
+    `loss = ["mse", "mae"]` gives variants; `class_weight = [1, 5]` (numbers) is one
+    weight vector, `class_weight = ["none", "balanced", [1, 5]]` three variants.
+    """
+    raw = _read_table(path, extra=COMPARE_ONLY_KEYS)
+    single: dict[str, Any] = {}
+    lists: dict[str, list[Any]] = {}
+    extra: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key in COMPARE_ONLY_KEYS:
+            if not isinstance(value, str):
+                raise ConfigError(f"`{key}` in {path} must be a string, got {value!r}.")
+            extra[key] = value
+        elif key in VARYING_KEYS and is_variant_list(key, value):
+            if not value:
+                raise ConfigError(f"`{key}` in {path} is an empty list; give at least one value.")
+            lists[key] = [_variant_value(key, item, str(path)) for item in value]
+        else:
+            single[key] = coerce_value(key, value, source=str(path))
+    return single, lists, extra
+
+
+COMPARE_ONLY_KEYS = ("metric",)
+
+
+def is_variant_list(key: str, value: Any) -> bool:
+    """True when a TOML value is a list of variants (a list of numbers is one class-weight vector)."""
+    if not isinstance(value, list):
+        return False
+    return key != "class_weight" or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
+
+
+def _variant_value(key: str, value: Any, source: str) -> Any:
+    """One element of a variant list, typed as a single value would be; class_weight "none" is None."""
+    if key == "class_weight" and isinstance(value, str) and value.strip().lower() == "none":
+        return None
+    return coerce_value(key, value, source=source)
+
+
+def _read_table(path: Path, extra: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The TOML file's top-level table with normalized keys (`batch-size` -> `batch_size`), all known."""
     if not path.exists():
         raise ConfigError(f"Config file not found: {path}. Check the path given to --config.")
     if path.is_dir():
@@ -189,15 +244,17 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"Cannot read {path}: it is not a text file (expected TOML).") from None
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"Cannot read {path}: invalid TOML ({err}).") from None
-    known = [f.name for f in fields(RunConfig)]
+    known = [f.name for f in fields(RunConfig)] + list(extra)
     values = {}
     for raw_key, value in raw.items():
         key = raw_key.replace("-", "_")
         if key not in known:
             close = difflib.get_close_matches(key, known, n=1)
             hint = f" Did you mean `{close[0]}`?" if close else ""
+            if key in COMPARE_ONLY_KEYS:
+                hint = f" `{key}` is an option of `lossfit compare`."
             raise ConfigError(f"Unknown key `{raw_key}` in {path}.{hint} Valid keys: {', '.join(known)}.")
-        values[key] = coerce_value(key, value, source=str(path))
+        values[key] = value
     return values
 
 

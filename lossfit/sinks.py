@@ -48,7 +48,7 @@ class RunSummary:
     def to_json(self) -> dict[str, Any]:
         from lossfit import __version__
 
-        safe: dict[str, Any] = _json_safe(  # a dict stays a dict
+        safe: dict[str, Any] = json_safe(  # a dict stays a dict
             {
                 "status": self.status,
                 "epochs": self.epochs,
@@ -68,14 +68,14 @@ class RunSummary:
         return safe
 
 
-def _json_safe(value: Any) -> Any:
+def json_safe(value: Any) -> Any:
     """NaN/inf are not JSON: write them as null."""
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, dict):
-        return {key: _json_safe(item) for key, item in value.items()}
+        return {key: json_safe(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_json_safe(item) for item in value]
+        return [json_safe(item) for item in value]
     return value
 
 

@@ -59,6 +59,18 @@ class Generator:
         """Draw ``(X, y)``: X (n, d) float64; y float64 (regression, binary) or int64 indices."""
         raise NotImplementedError
 
+    def truth(self, X: Array, quantile: float | None = None) -> Array | None:
+        """The noiseless target at raw inputs X (n, d), or its `quantile` under the noise; None if unknown.
+
+        Regression generators that know their signal override this: it is what a
+        loss *should* recover, free of the noise a sample happens to hold.
+        """
+        return None
+
+    def true_line(self, quantile: float | None = None) -> tuple[float, float] | None:
+        """(slope, intercept) of a one-feature linear truth (or of its `quantile`), else None."""
+        return None
+
     # -- parameter checks, called from __post_init__ -------------------------------
     def _fail(self, key: str, expected: str) -> None:
         value = getattr(self, key)

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from statistics import NormalDist
 from typing import ClassVar
 
 import numpy as np
@@ -59,6 +60,14 @@ class Linear(Generator):
     def generate(self, rng: np.random.Generator) -> tuple[Array, Array]:
         return self._line(rng)
 
+    def true_line(self, quantile: float | None = None) -> tuple[float, float] | None:
+        """The line; its tau-quantile under N(0, noise^2) is shifted by noise * Phi^-1(tau)."""
+        return self.slope, self.intercept + self.noise * _z(quantile)
+
+    def truth(self, X: Array, quantile: float | None = None) -> Array | None:
+        line = self.true_line(quantile)
+        return None if line is None else line[0] * X[:, 0] + line[1]
+
 
 @dataclass(frozen=True)
 class Outliers(Linear):
@@ -95,6 +104,8 @@ class Outliers(Linear):
     @property
     def n_outliers(self) -> int:
         return int(round(self.fraction * self.n_samples))
+
+    # truth and true_line: those of the clean line (the outliers are corruption, not signal)
 
     def generate(self, rng: np.random.Generator) -> tuple[Array, Array]:
         X, y = self._line(rng)
@@ -151,6 +162,9 @@ class Polynomial(Generator):
         X = x[:, None] ** np.arange(1, self.degree + 1)
         return X, y
 
+    def truth(self, X: Array, quantile: float | None = None) -> Array | None:
+        return np.cos(1.5 * np.pi * X[:, 0]) + self.noise * _z(quantile)
+
 
 @dataclass(frozen=True)
 class Sine(Generator):
@@ -186,6 +200,9 @@ class Sine(Generator):
         y = np.sin(2 * np.pi * x) + self.noise * rng.standard_normal(self.n_samples)
         return x[:, None], y
 
+    def truth(self, X: Array, quantile: float | None = None) -> Array | None:
+        return np.sin(2 * np.pi * X[:, 0]) + self.noise * _z(quantile)
+
 
 @dataclass(frozen=True)
 class HeavyTailed(Linear):
@@ -216,6 +233,12 @@ class HeavyTailed(Linear):
         x = rng.uniform(-1.0, 1.0, size=self.n_samples)
         y = self.slope * x + self.intercept + self.noise * rng.standard_t(self.df, self.n_samples)
         return x[:, None], y
+
+    def true_line(self, quantile: float | None = None) -> tuple[float, float] | None:
+        """The line is the median of the symmetric t noise (and its mean for df > 1); other quantiles: None."""
+        if quantile is not None and quantile != 0.5:
+            return None
+        return self.slope, self.intercept
 
 
 @dataclass(frozen=True)
@@ -260,6 +283,15 @@ class Heteroscedastic(Generator):
         y = self.intercept + self.slope * x + scale * rng.standard_normal(self.n_samples)
         return x[:, None], y
 
+    def true_line(self, quantile: float | None = None) -> tuple[float, float] | None:
+        """The mean line; its tau-quantile adds noise * (1 + x) * Phi^-1(tau): a steeper or flatter line."""
+        z = self.noise * _z(quantile)
+        return self.slope + z, self.intercept + z
+
+    def truth(self, X: Array, quantile: float | None = None) -> Array | None:
+        line = self.true_line(quantile)
+        return None if line is None else line[0] * X[:, 0] + line[1]
+
 
 @dataclass(frozen=True)
 class Friedman1(Generator):
@@ -300,6 +332,10 @@ class Friedman1(Generator):
             + self.noise * rng.standard_normal(self.n_samples)
         )
         return X, y
+
+    def truth(self, X: Array, quantile: float | None = None) -> Array | None:
+        signal = 10 * np.sin(np.pi * X[:, 0] * X[:, 1]) + 20 * (X[:, 2] - 0.5) ** 2 + 10 * X[:, 3] + 5 * X[:, 4]
+        return signal + self.noise * _z(quantile)
 
 
 @dataclass(frozen=True)
@@ -342,3 +378,14 @@ class Counts(Generator):
         x = rng.uniform(-1.0, 1.0, size=self.n_samples)
         y = rng.poisson(np.exp(self.slope * x + self.intercept)).astype(np.float64)
         return x[:, None], y
+
+    def truth(self, X: Array, quantile: float | None = None) -> Array | None:
+        """The rate exp(slope*x + intercept), the mean count (Poisson quantiles: None)."""
+        if quantile is not None:
+            return None
+        return np.exp(self.slope * X[:, 0] + self.intercept)
+
+
+def _z(quantile: float | None) -> float:
+    """Phi^-1(quantile), the standard normal quantile; 0 for the mean (quantile None)."""
+    return 0.0 if quantile is None or quantile == 0.5 else NormalDist().inv_cdf(quantile)

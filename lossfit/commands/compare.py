@@ -1,0 +1,206 @@
+"""`lossfit compare`: race several losses, optimizers or learning rates on the same data, and judge them.
+
+A thin command over `lossfit.compare`: parse the options (several values for the
+varying ones), plan every variant (all checks before anything is written), race
+them with a live leaderboard, print the verdict. numpy and matplotlib are
+imported inside the command only.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from lossfit.commands.options import HELP
+from lossfit.config import VARYING_KEYS
+from lossfit.errors import ExitCode
+
+SEVERAL = " Several values: repeat the option or separate them with commas (commas inside parentheses do not split)."
+COMPARE_EXIT_HELP = (
+    "Exit codes: 0 at least one variant finished · 1 internal error (a bug) · 2 user mistake (checked for every "
+    "variant before anything is written) · 3 every variant diverged · 130 interrupted by Ctrl-C (every variant "
+    "keeps its finished epochs)."
+)
+MANY = list[str]
+
+
+def register(app: Any) -> None:
+    app.command("compare", epilog=COMPARE_EXIT_HELP)(compare_command)
+
+
+def _vary(key: str) -> str:
+    return HELP[key] + SEVERAL
+
+
+def compare_command(
+    loss: Annotated[Optional[MANY], typer.Option(help=_vary("loss"), metavar="SPEC")] = None,
+    dataset: Annotated[Optional[MANY], typer.Option(help=HELP["dataset"] + " The same for every variant.", metavar="SPEC")] = None,
+    model: Annotated[Optional[MANY], typer.Option(help=_vary("model"), metavar="SPEC")] = None,
+    optimizer: Annotated[Optional[MANY], typer.Option(help=_vary("optimizer"), metavar="SPEC")] = None,
+    lr: Annotated[Optional[MANY], typer.Option(help=_vary("lr"), metavar="X")] = None,
+    epochs: Annotated[Optional[MANY], typer.Option(help=HELP["epochs"], metavar="N")] = None,
+    batch_size: Annotated[Optional[MANY], typer.Option("--batch-size", help=_vary("batch_size"), metavar="N|full")] = None,
+    seed: Annotated[Optional[MANY], typer.Option(help=HELP["seed"], metavar="N")] = None,
+    val_split: Annotated[Optional[MANY], typer.Option("--val-split", help=HELP["val_split"], metavar="F")] = None,
+    schedule: Annotated[Optional[MANY], typer.Option(help=_vary("schedule"), metavar="SPEC")] = None,
+    l2: Annotated[Optional[MANY], typer.Option(help=HELP["l2"], metavar="X")] = None,
+    l1: Annotated[Optional[MANY], typer.Option(help=HELP["l1"], metavar="X")] = None,
+    clip_grad: Annotated[Optional[MANY], typer.Option("--clip-grad", help=HELP["clip_grad"], metavar="X")] = None,
+    early_stopping: Annotated[Optional[MANY], typer.Option("--early-stopping", help=HELP["early_stopping"], metavar="N")] = None,
+    min_delta: Annotated[Optional[MANY], typer.Option("--min-delta", help=HELP["min_delta"], metavar="X")] = None,
+    class_weight: Annotated[Optional[MANY], typer.Option("--class-weight", help=HELP["class_weight"] + " Several: 'none,balanced,(1,5)' (weight lists in parentheses), or repeat the option.", metavar="W")] = None,
+    target: Annotated[Optional[MANY], typer.Option(help=HELP["target"], metavar="COLUMN")] = None,
+    features: Annotated[Optional[MANY], typer.Option(help=HELP["features"], metavar="A,B,C")] = None,
+    header: Annotated[Optional[bool], typer.Option("--header/--no-header", help=HELP["header"], show_default=False)] = None,
+    task: Annotated[Optional[MANY], typer.Option(help=HELP["task"], metavar="TASK")] = None,
+    standardize: Annotated[Optional[bool], typer.Option("--standardize/--no-standardize", help=HELP["standardize"], show_default=False)] = None,
+    metric: Annotated[Optional[str], typer.Option(help="The metric that ranks the variants, on the validation split: regression mae, rmse, mse, r2 or truth_rmse (distance to the noiseless target of a generated dataset); binary f1, accuracy, precision, recall, roc_auc, log_loss; multiclass accuracy, f1, precision, recall, log_loss. [default: mae, f1 or accuracy]", metavar="NAME")] = None,
+    out: Annotated[Optional[MANY], typer.Option(help="Compare folder to create: a run folder per variant, summary.csv, summary.json and the plots. [default: runs/compare-<dataset>-<what varies>-<time>]", metavar="DIR")] = None,
+    config: Annotated[Optional[Path], typer.Option("--config", help="TOML file with the same keys as these options; a list (loss = [\"mse\", \"mae\"]) gives variants; options given here win.")] = None,
+    progress: Annotated[Optional[MANY], typer.Option(help="auto (a live leaderboard on a terminal, plain lines otherwise), rich, plain or none. [default: auto]", metavar="MODE")] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print summary.json on stdout.")] = False,
+    plot: Annotated[Optional[bool], typer.Option("--plot/--no-plot", help="Draw the PNG plots. [default: plot]", show_default=False)] = None,
+) -> None:
+    """Race several variants of a run (losses, optimizers, learning rates, ...) on the same data and judge them.
+
+    Every variant gets the same split, standardization, initial weights and batch
+    order; the verdict ranks them by one common metric on the validation split.
+    Example: lossfit compare --loss mse,mae,huber --dataset outliers
+    """
+    import json
+    import warnings
+
+    from lossfit import compare as comparing
+    from lossfit import display, runs
+    from lossfit.cli import _stop_on_ctrl_c
+    from lossfit.leaderboard import board_for
+    from lossfit.variants import options_from_cli
+
+    terminal = display.Terminal.create()
+    raw = {
+        "loss": loss, "dataset": dataset, "model": model, "optimizer": optimizer, "lr": lr, "schedule": schedule,
+        "epochs": epochs, "batch_size": batch_size, "seed": seed, "val_split": val_split, "l2": l2, "l1": l1,
+        "clip_grad": clip_grad, "early_stopping": early_stopping, "min_delta": min_delta,
+        "class_weight": class_weight, "target": target, "features": features, "task": task, "out": out,
+        "progress": progress,
+    }
+    single, lists = options_from_cli(raw)
+    for key, value in (("header", header), ("standardize", standardize), ("plot", plot)):
+        if value is not None:
+            single[key] = value
+    merged, merged_lists, extra = comparing.merge_options(single, lists, config)
+    with warnings.catch_warnings(record=True) as caught:  # e.g. "no gradient given: differentiating numerically"
+        warnings.simplefilter("always")
+        race = comparing.plan(merged, merged_lists, metric or extra.get("metric"))
+    for message in dict.fromkeys(str(w.message) for w in caught):
+        terminal.note(f"Note: {message}")
+    for note in race.notes:
+        terminal.note(f"Note: {note}")
+    out_dir = Path(merged["out"]) if merged.get("out") else comparing.default_compare_dir(race)
+    runs.check_out_dir(out_dir)
+    runs.create_run_dir(out_dir)  # before the live view starts, so a refusal is one clean line
+    board = board_for(merged.get("progress", "auto"), terminal)
+    with _stop_on_ctrl_c() as stop:
+        result = comparing.execute(race, out_dir, board, plot=merged.get("plot", True), stop_requested=stop.is_set)
+    for warning in result.warnings:
+        terminal.err.print(f"Warning: {warning}", style="yellow", highlight=False, markup=False)
+    if json_output:
+        text = json.dumps(result.to_json(), indent=2)
+        terminal.out.print_json(text, highlight=False) if terminal.out.is_terminal else print(text)
+    else:
+        print_verdict(terminal, result)
+    if result.status == "interrupted":
+        raise typer.Exit(ExitCode.INTERRUPTED)
+    if result.status == "diverged":
+        raise typer.Exit(ExitCode.DIVERGED)
+
+
+def print_verdict(terminal: Any, result: Any) -> None:
+    """The verdict table on stdout (best first), what it is based on, per-variant messages, the folder."""
+    from lossfit.compare import METRIC_NAMES, TASK_METRICS, TRUTH_METRIC
+    from lossfit.display import format_number
+
+    race, verdict = result.race, result.verdict
+    for standing in verdict.standings:  # diagnostics first, on stderr: a diverged lr, a loss still falling
+        if standing.message:
+            style = "bold red" if standing.status == "diverged" else "yellow"
+            terminal.err.print(f"{standing.label}: {standing.message}", style=style, highlight=False, markup=False)
+    metric = verdict.metric
+    shown = [m for m in TASK_METRICS[race.task] if m not in ("mse", "r2", TRUTH_METRIC)]  # R², MSE: summary files
+    others = [m for m in shown if m != metric]
+    truth = any(s.truth_rmse is not None for s in verdict.standings) and metric != TRUTH_METRIC
+    lines = any(s.slope is not None for s in verdict.standings)
+    shares = any(s.quantile not in (None, 0.5) for s in verdict.standings)
+    columns: list[tuple[str, Any]] = [(METRIC_NAMES[metric], lambda s: s.score(metric))]
+    if truth:
+        columns.append(("to truth", lambda s: s.truth_rmse))
+    if lines:
+        columns.append(("slope", lambda s: s.slope))
+        columns.append(("intercept", lambda s: s.intercept))
+    if shares:
+        columns.append(("below", lambda s: s.share_below))
+    label_width = min(32, max(len(s.label) for s in verdict.standings))
+    room = terminal.out.width - (label_width + 38)  # rank, variant, epochs, time, status and the gaps
+    room -= sum(max(len(name), 7) + 1 for name, _ in columns)
+    for m in others:  # the other metrics while they fit (all of them are in summary.csv)
+        if room < max(len(METRIC_NAMES[m]), 7) + 1:
+            break
+        columns.insert(len(columns) - (truth + 2 * lines + shares), (METRIC_NAMES[m], lambda s, m=m: s.metrics.get(m)))
+        room -= max(len(METRIC_NAMES[m]), 7) + 1
+    terminal.out.print(f"Verdict · {race.title}", style="bold", highlight=False, markup=False)
+    terminal.out.print(_table(verdict, columns, format_number, true_line=lines))
+    out = [verdict.basis]
+    if verdict.truth and truth:
+        out.append(verdict.truth)
+    if shares:
+        out.append("below: the share of training targets under each line; a tau-quantile line should have tau.")
+    ranked = [s for s in verdict.ranked if s.rank == 1]
+    if ranked:
+        out.append(f"Best by {METRIC_NAMES[metric]}: {', '.join(s.label for s in ranked)}.")
+        closest = _closest_to_truth(verdict)
+        if truth and closest is not None and closest.label not in {s.label for s in ranked}:
+            out.append(f"Closest to the truth: {closest.label}.")
+    out.append(f"Compare folder: {result.out_dir}/")
+    out.append(f"  {'  '.join(result.files)}")
+    for line in out:
+        terminal.out.print(line, highlight=False, markup=False)
+
+
+def _closest_to_truth(verdict: Any) -> Any:
+    scored = [s for s in verdict.standings if s.truth_rmse is not None and s.status != "diverged"]
+    return min(scored, key=lambda s: s.truth_rmse) if scored else None
+
+
+def _table(verdict: Any, columns: list[tuple[str, Any]], format_number: Any, true_line: bool) -> Any:
+    """Best first; the first metric column is the one that ranks. A last row gives the true line when known."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from lossfit.leaderboard import STATUS_STYLES, STATUS_WORDS
+
+    table = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 1))
+    table.add_column("#", justify="right")
+    table.add_column("variant", overflow="fold", min_width=10)
+    for index, (name, _) in enumerate(columns):
+        table.add_column(name, justify="right", no_wrap=True, style="bold" if index == 0 else "")
+    table.add_column("epochs", justify="right")
+    table.add_column("time", justify="right")
+    table.add_column("status", no_wrap=True)
+    for s in verdict.ranked:
+        values = ["–" if (value := get(s)) is None else format_number(value) for _, get in columns]
+        status = Text(STATUS_WORDS.get(s.status, s.status), style=STATUS_STYLES.get(s.status, ""))
+        table.add_row(str(s.rank) if s.rank is not None else "–", s.label, *values, str(s.epochs),
+                      f"{s.seconds:.2f}s", status, style="bold" if s.rank == 1 else "")
+    truths = {(s.true_slope, s.true_intercept) for s in verdict.standings if s.true_slope is not None}
+    if true_line and len(truths) == 1:
+        slope, intercept = truths.pop()
+        names = [name for name, _ in columns]
+        row = ["" for _ in columns]
+        row[names.index("slope")], row[names.index("intercept")] = format_number(slope), format_number(intercept)
+        table.add_row("", "true line", *row, "", "", "", style="dim")
+    return table
+
+
+__all__ = ["VARYING_KEYS", "compare_command", "print_verdict", "register"]

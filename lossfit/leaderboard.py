@@ -1,0 +1,232 @@
+"""What the user sees while `lossfit compare` races: a live leaderboard, or plain log lines.
+
+- `LiveBoard` (a terminal): a rich `Live` on stderr redrawn on a clock (10 times
+  a second, and once at the end), one row per variant: its epoch, its own loss,
+  the common metric, a sparkline and its status, the current leader marked.
+  `update()` only stores the record, so the race runs at full speed.
+- `PlainBoard` (a pipe, CI, a log file): one line every k epochs (about
+  PLAIN_LINES per race) with every variant's common metric, the leader starred,
+  plus one line when a variant ends early.
+
+`render_board` is a pure function from the board's state to a rich renderable;
+the live view and the tests both use it.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from rich.console import Console, Group
+from rich.live import Live
+from rich.progress_bar import ProgressBar
+from rich.table import Table
+from rich.text import Text
+
+from lossfit.display import REFRESH_PER_SECOND, Terminal, format_number, sparkline
+from lossfit.training import EpochRecord
+
+PLAIN_LINES = 10
+LABEL_WIDTH = 26
+STATUS_WORDS = {"completed": "done", "early_stopped": "stopped early", "diverged": "diverged",
+                "interrupted": "interrupted", None: "running"}
+STATUS_STYLES = {"diverged": "bold red", "early_stopped": "yellow", "interrupted": "yellow", "completed": "green"}
+
+
+@dataclass
+class Lane:
+    """One variant's state in the race."""
+
+    label: str
+    losses: list[float] = field(default_factory=list)  # its training loss, every epoch so far
+    last: EpochRecord | None = None
+    status: str | None = None  # None while running
+
+
+@dataclass
+class BoardState:
+    """What the leaderboard shows, updated by `update`/`ended`, read by `render_board`."""
+
+    title: str
+    metric: str  # a key of the records' metrics
+    metric_label: str  # "val MAE"
+    lower_is_better: bool
+    epochs: int
+    n_train: int
+    n_val: int
+    lanes: list[Lane]
+
+    @classmethod
+    def of(cls, race: Any) -> BoardState:
+        from lossfit.compare import LOWER_IS_BETTER, METRIC_NAMES
+
+        metric = race.live_metric
+        split = "val" if len(race.dataset.X_val) else "train"
+        return cls(race.title, metric, f"{split} {METRIC_NAMES.get(metric, metric)}", metric in LOWER_IS_BETTER,
+                   race.config.epochs, len(race.dataset.X_train), len(race.dataset.X_val),
+                   [Lane(entry.label) for entry in race.entries])
+
+    def update(self, index: int, record: EpochRecord) -> None:
+        lane = self.lanes[index]
+        lane.last = record
+        lane.losses.append(record.train_loss)
+
+    def score(self, lane: Lane) -> float | None:
+        if lane.last is None or lane.status == "diverged":
+            return None
+        value = lane.last.metrics.get(self.metric)
+        return value if value is not None and math.isfinite(value) else None
+
+    def leader(self) -> int | None:
+        """Index of the lane with the best common metric right now (None before any score)."""
+        scored = [(score, i) for i, lane in enumerate(self.lanes) if (score := self.score(lane)) is not None]
+        if not scored:
+            return None
+        sign = 1.0 if self.lower_is_better else -1.0
+        best = min(sign * score for score, _ in scored)
+        leaders = [i for score, i in scored if sign * score == best]
+        return leaders[0] if len(leaders) == 1 else None  # a tie (every variant at its start) has no leader
+
+
+def render_board(state: BoardState, elapsed: float) -> Group:
+    """The live leaderboard: header, one row per variant (leader marked), a progress bar."""
+    leader = state.leader()
+    epoch_width = len(str(state.epochs))
+    label_width = min(LABEL_WIDTH, max(len("variant"), *(len(lane.label) for lane in state.lanes)))
+    metric_width = max(11, len(state.metric_label) + 1)
+    head = (f"  {'variant':<{label_width}} {'epoch':>{2 * epoch_width + 1}} {'loss':>10} "
+            f"{state.metric_label:>{metric_width}}  {'trend':<12}  status")
+    lines = [Text(head, style="bold")]
+    done = 0
+    for index, lane in enumerate(state.lanes):
+        record = lane.last
+        epoch = record.epoch if record else 0
+        done += state.epochs if lane.status is not None else epoch
+        label = lane.label if len(lane.label) <= label_width else lane.label[: label_width - 1] + "…"
+        score = state.score(lane)
+        row = (f"{'▶' if index == leader else ' '} {label:<{label_width}} {epoch:>{epoch_width}}/{state.epochs} "
+               f"{format_number(record.train_loss) if record else '–':>10} "
+               f"{format_number(score) if score is not None else '–':>{metric_width}}  ")
+        spark = sparkline(lane.losses, 12)
+        status = lane.status
+        lines.append(Text.assemble(
+            (row, "bold green" if index == leader else ""), (f"{spark:<12}", "cyan"), "  ",
+            (STATUS_WORDS.get(status, status or "running"), STATUS_STYLES.get(status or "", "dim")),
+        ))
+    total = state.epochs * len(state.lanes)
+    footer = Table.grid(padding=(0, 1))
+    footer.add_row(ProgressBar(total=total, completed=done, width=30),
+                   Text(f"{len(state.lanes)} variants  {elapsed:.2f} s", style="dim"))
+    header = Text.assemble(("lossfit compare ", "bold"), state.title,
+                           (f"   {state.n_train} train / {state.n_val} val", "dim"))
+    return Group(header, *lines, footer)
+
+
+class LiveBoard:
+    """The leaderboard as a rich Live on stderr, refreshed on a clock, never per epoch."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.state: BoardState | None = None
+        self._live: Live | None = None
+        self._start = 0.0
+
+    def open(self, race: Any) -> None:
+        self.state = BoardState.of(race)
+        self._start = time.perf_counter()
+        self._live = Live(console=self.console, refresh_per_second=REFRESH_PER_SECOND, get_renderable=self._render,
+                          transient=False, redirect_stdout=False, redirect_stderr=False)
+        self._live.start()
+
+    def _render(self) -> Group:
+        assert self.state is not None
+        return render_board(self.state, time.perf_counter() - self._start)
+
+    def update(self, index: int, record: EpochRecord) -> None:
+        assert self.state is not None
+        self.state.update(index, record)
+
+    def ended(self, index: int, status: str) -> None:
+        assert self.state is not None
+        self.state.lanes[index].status = status
+
+    def close(self) -> None:
+        if self._live is not None:
+            live, self._live = self._live, None
+            live.refresh()
+            live.stop()
+            if not self.console.is_terminal:  # rich leaves its one final frame without a line end
+                self.console.line()
+
+
+class PlainBoard:
+    """One line every k epochs with every variant's common metric (the leader starred)."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+        self.state: BoardState | None = None
+        self._every = 1
+        self._round = 0  # the epoch of the round being collected
+        self._written = 0  # the last epoch written
+
+    def open(self, race: Any) -> None:
+        self.state = BoardState.of(race)
+        self._every = max(1, math.ceil(self.state.epochs / PLAIN_LINES))
+        s = self.state
+        self._write(f"lossfit compare {s.title} ({s.n_train} train / {s.n_val} val, {s.epochs} epochs, "
+                    f"{len(s.lanes)} variants)")
+
+    def update(self, index: int, record: EpochRecord) -> None:
+        assert self.state is not None
+        if record.epoch != self._round:
+            self._flush_round()
+            self._round = record.epoch
+        self.state.update(index, record)
+
+    def ended(self, index: int, status: str) -> None:
+        assert self.state is not None
+        lane = self.state.lanes[index]
+        lane.status = status
+        if status != "completed" and status != "interrupted":
+            epoch = lane.last.epoch if lane.last else 0
+            self._write(f"  {lane.label}: {STATUS_WORDS.get(status, status)} at epoch {epoch}")
+
+    def _flush_round(self) -> None:
+        epoch = self._round
+        if epoch and epoch != self._written and (epoch == 1 or epoch % self._every == 0):
+            self._line(epoch)
+
+    def _line(self, epoch: int) -> None:
+        assert self.state is not None
+        state, leader = self.state, self.state.leader()
+        width = len(str(state.epochs))
+        parts = []
+        for index, lane in enumerate(state.lanes):
+            score = state.score(lane)
+            value = format_number(score) if score is not None else STATUS_WORDS.get(lane.status, "–")
+            parts.append(f"{lane.label} {value}{'*' if index == leader else ''}")
+        self._written = epoch
+        self._write(f"epoch {epoch:>{width}}/{state.epochs}  {state.metric_label}: {' · '.join(parts)}")
+
+    def _write(self, line: str) -> None:
+        self.stream.write(line + "\n")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.state is None:
+            return
+        last = max((lane.last.epoch for lane in self.state.lanes if lane.last), default=0)
+        if last and last != self._written:
+            self._line(last)
+
+
+def board_for(mode: str, terminal: Terminal) -> LiveBoard | PlainBoard | None:
+    """The board for --progress auto|rich|plain|none (`auto`: live on a terminal, else plain)."""
+    if mode == "none":
+        return None
+    interactive = terminal.err.is_terminal and not terminal.err.is_dumb_terminal
+    if mode == "rich" or (mode == "auto" and interactive):
+        return LiveBoard(terminal.err)
+    return PlainBoard(terminal.err.file)
