@@ -17,7 +17,7 @@ __version__ = "0.1.0"
 
 _LAZY = {
     "train": ("lossfit.api", "train"),
-    "compare": ("lossfit.compare", "compare"),
+    "compare": ("lossfit.comparison", "compare"),
     "RunConfig": ("lossfit.config", "RunConfig"),
     "losses": ("lossfit.losses", None),
     "optimizers": ("lossfit.optimizers", None),

@@ -60,7 +60,7 @@ class BoardState:
 
     @classmethod
     def of(cls, race: Any) -> BoardState:
-        from lossfit.compare import LOWER_IS_BETTER, METRIC_NAMES
+        from lossfit.comparison import LOWER_IS_BETTER, METRIC_NAMES
 
         metric = race.live_metric
         split = "val" if len(race.dataset.X_val) else "train"
@@ -96,8 +96,8 @@ def render_board(state: BoardState, elapsed: float) -> Group:
     epoch_width = len(str(state.epochs))
     label_width = min(LABEL_WIDTH, max(len("variant"), *(len(lane.label) for lane in state.lanes)))
     metric_width = max(11, len(state.metric_label) + 1)
-    head = (f"  {'variant':<{label_width}} {'epoch':>{2 * epoch_width + 1}} {'loss':>10} "
-            f"{state.metric_label:>{metric_width}}  {'trend':<12}  status")
+    head = (f"  {'variant':<{label_width}} {'epoch':>{2 * epoch_width + 1}} {'own loss':>10} "
+            f"{state.metric_label:>{metric_width}}  {'trend':<12}  status")  # "own loss": not comparable
     lines = [Text(head, style="bold")]
     done = 0
     for index, lane in enumerate(state.lanes):
@@ -109,7 +109,7 @@ def render_board(state: BoardState, elapsed: float) -> Group:
         row = (f"{'▶' if index == leader else ' '} {label:<{label_width}} {epoch:>{epoch_width}}/{state.epochs} "
                f"{format_number(record.train_loss) if record else '–':>10} "
                f"{format_number(score) if score is not None else '–':>{metric_width}}  ")
-        spark = sparkline(lane.losses, 12)
+        spark = sparkline(log_spaced(lane.losses, 12), 12)
         status = lane.status
         lines.append(Text.assemble(
             (row, "bold green" if index == leader else ""), (f"{spark:<12}", "cyan"), "  ",
@@ -122,6 +122,21 @@ def render_board(state: BoardState, elapsed: float) -> Group:
     header = Text.assemble(("lossfit compare ", "bold"), state.title,
                            (f"   {state.n_train} train / {state.n_val} val", "dim"))
     return Group(header, *lines, footer)
+
+
+def log_spaced(values: list[float], width: int) -> list[float]:
+    """At most `width` values at geometrically spaced epochs (1, 2, 4, ... the last): a loss falls
+    fastest at the start, so even spacing would spend the sparkline on its flat tail.
+
+    >>> log_spaced([float(v) for v in range(1, 1001)], 5)
+    [1.0, 7.0, 33.0, 179.0, 1000.0]
+    """
+    n = len(values)
+    if n <= width:
+        return list(values)
+    indices = sorted({round((n - 1) ** (i / (width - 1))) if n > 1 else 0 for i in range(width)})
+    indices[0] = 0
+    return [values[i] for i in indices]
 
 
 class LiveBoard:

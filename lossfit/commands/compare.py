@@ -72,7 +72,7 @@ def compare_command(
     import json
     import warnings
 
-    from lossfit import compare as comparing
+    from lossfit import comparison as comparing
     from lossfit import display, runs
     from lossfit.cli import _stop_on_ctrl_c
     from lossfit.leaderboard import board_for
@@ -119,7 +119,7 @@ def compare_command(
 
 def print_verdict(terminal: Any, result: Any) -> None:
     """The verdict table on stdout (best first), what it is based on, per-variant messages, the folder."""
-    from lossfit.compare import METRIC_NAMES, TASK_METRICS, TRUTH_METRIC
+    from lossfit.comparison import METRIC_NAMES, TASK_METRICS, TRUTH_METRIC
     from lossfit.display import format_number
 
     race, verdict = result.race, result.verdict
@@ -162,9 +162,9 @@ def print_verdict(terminal: Any, result: Any) -> None:
         closest = _closest_to_truth(verdict)
         if truth and closest is not None and closest.label not in {s.label for s in ranked}:
             out.append(f"Closest to the truth: {closest.label}.")
-    out.append(f"Compare folder: {result.out_dir}/")
-    out.append(f"  {'  '.join(result.files)}")
     for line in out:
+        terminal.out.print(line, highlight=False, markup=False, soft_wrap=False)  # prose: wrap at spaces
+    for line in (f"Compare folder: {result.out_dir}/", f"  {'  '.join(result.files)}"):
         terminal.out.print(line, highlight=False, markup=False)
 
 

@@ -52,8 +52,10 @@ def draw_compare(path: Path, race: Any, verdict: Any, records: Sequence[Sequence
 
 def subtitle(race: Any) -> str:
     """What every variant shares: model, optimizer, lr, epochs, batch... (as given; the settings that do not vary)."""
-    shared = race.config.experiment_dict()
-    shared["model"] = race.entries[0].prepared.model.describe(race.entries[0].prepared.loss.task)
+    first = race.entries[0].prepared
+    shared = {key: value if value != "" else first.resolved.get(key) for key, value in
+              race.config.experiment_dict().items()}
+    shared["model"] = first.model.describe(first.loss.task)
     keys = ("model", "loss", "optimizer", "lr", "schedule", "batch_size", "epochs", "class_weight", "l2", "l1")
     parts = []
     for key in keys:
@@ -77,7 +79,7 @@ def title_of(race: Any) -> str:
 
 def curves_figure(race: Any, verdict: Any, records: Sequence[Sequence[EpochRecord]]) -> Figure:
     """Training loss / its first value, and the common metric, for every variant against epochs."""
-    from lossfit.compare import METRIC_NAMES
+    from lossfit.comparison import METRIC_NAMES
 
     fig = Figure(figsize=(12, 4.6), layout="constrained")
     left, right = fig.subplots(1, 2)
@@ -86,13 +88,14 @@ def curves_figure(race: Any, verdict: Any, records: Sequence[Sequence[EpochRecor
     for index, (entry, standing, rows) in enumerate(zip(race.entries, verdict.standings, records)):
         epochs = np.array([r.epoch for r in rows])
         train = np.array([r.train_loss for r in rows], dtype=float)
-        first = train[0] if len(train) and math.isfinite(train[0]) and train[0] != 0 else 1.0
+        start = entry.initial_loss  # at the initial weights: a mini-batch epoch 1 is already a mean on the way down
+        first = start if math.isfinite(start) and start != 0 else 1.0
         status = standing.status
         color = variant_color(index)
         relative.append(Series(entry.label, epochs, train / first, color, status))
         values = np.array([r.metrics.get(metric, math.nan) for r in rows], dtype=float)
         metric_series.append(Series(entry.label, epochs, values, color, status))
-    overlay(left, relative, "training loss / its first value", "each variant's own loss, relative to its start")
+    overlay(left, relative, "training loss / its value at the start", "each variant's own loss, relative to its start")
     split = "validation" if len(race.dataset.X_val) else "training"
     overlay(right, metric_series, f"{METRIC_NAMES.get(metric, metric)} ({split})",
             f"the common measure: {METRIC_NAMES.get(metric, metric)} on the {split} split", log=False)
@@ -103,7 +106,7 @@ def curves_figure(race: Any, verdict: Any, records: Sequence[Sequence[EpochRecor
 
 def fits_figure(race: Any, verdict: Any) -> Figure:
     """One-feature regression: the data, every variant's fitted line, and the truth when it is known."""
-    from lossfit.compare import truth_of
+    from lossfit.comparison import truth_of
 
     dataset = race.dataset
     fig = Figure(figsize=(8.5, 5.6), layout="constrained")
@@ -150,7 +153,7 @@ def predictor(prepared: Any) -> Callable[[np.ndarray], np.ndarray]:
 
 
 def _is_line(race: Any) -> bool:
-    from lossfit.compare import _generator
+    from lossfit.comparison import _generator
 
     gen = _generator(race.dataset)
     return gen is not None and gen.true_line(None) is not None
@@ -158,7 +161,7 @@ def _is_line(race: Any) -> bool:
 
 def _score_note(standing: Any, verdict: Any) -> str:
     """`  (MAE 0.97, slope 1.88)`: the legend carries the verdict's number and, for lines, the slope."""
-    from lossfit.compare import METRIC_NAMES
+    from lossfit.comparison import METRIC_NAMES
 
     parts = []
     score = standing.score(verdict.metric)
@@ -190,12 +193,16 @@ def models_figure(race: Any, verdict: Any) -> Figure:
         if dataset.task == "regression":
             draw_predicted_vs_actual(ax, dataset, predictor(prepared), color=variant_color(index), limits=limits)
         elif standing.status != "diverged" and all_finite(np.concatenate([p.ravel() for p in prepared.model.params])):
-            draw_boundary(ax, dataset, prepared.model, resolution=200, legend=index == cols - 1, point_size=10)
+            draw_boundary(ax, dataset, prepared.model, resolution=200, legend=index == cols - 1, point_size=10,
+                          margins=True)
         rank = f"#{standing.rank} · " if standing.rank is not None else ""
         ax.set_title(f"{rank}{entry.label}{_score_note(standing, verdict)}"
                      + (" · diverged" if standing.status == "diverged" else ""), fontsize=9,
                      color=variant_color(index))
     for ax in axes[n:]:
         ax.set_visible(False)
-    fig.suptitle(title_of(race), fontsize=10)
+    title = title_of(race)
+    if dataset.task == "binary":
+        title += "\nsolid: the boundary (score 0) · dashed: score -1 and +1, the margin hinge loss asks for"
+    fig.suptitle(title, fontsize=10)
     return fig

@@ -71,7 +71,21 @@ def overlay(ax: Axes, series: Sequence[Series], ylabel: str, title: str = "", lo
                 ax.plot(s.epochs[last], s.values[last], marker="x", color=s.color, markersize=9, mew=2)
     if log if log is not None else wants_log(*(s.values for s in series)):
         ax.set_yscale("log")
+        for s in series:
+            mark_zero(ax, s)
     finish_epoch_axes(ax, ylabel, title)
+
+
+def mark_zero(ax: Axes, s: Series) -> None:
+    """On a log axis a loss of exactly 0 (hinge, perceptron) cannot be drawn: mark where it got there."""
+    zeros = np.flatnonzero(np.asarray(s.values) == 0)
+    if not len(zeros):
+        return
+    epoch = int(s.epochs[zeros[0]])
+    ax.plot([epoch], [0.0], marker="v", color=s.color, markersize=9, clip_on=False,
+            transform=ax.get_xaxis_transform())  # x in data, y at the bottom of the axes
+    ax.annotate(f"0 from epoch {epoch}", (epoch, 0.0), xycoords=ax.get_xaxis_transform(), xytext=(4, 6),
+                textcoords="offset points", fontsize=8, color=s.color)
 
 
 def mark_ending(ax: Axes, epoch: int, status: str) -> None:

@@ -103,8 +103,12 @@ def boundary_limits(dataset: Any) -> tuple[tuple[float, float], tuple[float, flo
 
 
 def draw_boundary(ax: Axes, dataset: Any, model: Any, resolution: int = 300, legend: bool = True,
-                  point_size: float = 18) -> None:
-    """A two-feature classifier's decision regions, its boundary (score 0) and the data."""
+                  point_size: float = 18, margins: bool = False) -> None:
+    """A two-feature classifier's decision regions, its boundary (score 0) and the data.
+
+    `margins` also draws the lines where a binary score is -1 and +1 (dashed): hinge
+    loss is zero for the points beyond them, so their distance to the boundary is the margin.
+    """
     (x0_low, x0_high), (x1_low, x1_high) = boundary_limits(dataset)
     g0, g1 = np.meshgrid(np.linspace(x0_low, x0_high, resolution), np.linspace(x1_low, x1_high, resolution))
     grid = (np.column_stack([g0.ravel(), g1.ravel()]) - dataset.x_mean) / dataset.x_std
@@ -117,6 +121,9 @@ def draw_boundary(ax: Axes, dataset: Any, model: Any, resolution: int = 300, leg
                     alpha=0.18)
         if out.ndim == 1:  # the boundary itself: score = 0
             ax.contour(g0, g1, out.reshape(g0.shape), levels=[0.0], colors="black", linewidths=1.5)
+            if margins:
+                ax.contour(g0, g1, out.reshape(g0.shape), levels=[-1.0, 1.0], colors="#555555", linewidths=1.0,
+                           linestyles="dashed")
     names = dataset.class_names or tuple(str(c) for c in range(k))
     for index, (X_part, y_part, marker) in enumerate(
         [(dataset.X_train, dataset.y_train, "o"), (dataset.X_val, dataset.y_val, "^")]

@@ -57,6 +57,7 @@ class Entry:
     variant: Variant
     prepared: api.Prepared
     folder: str  # its run folder's name inside the compare folder
+    initial_loss: float = math.nan  # its training loss at the initial weights (curves are drawn relative to it)
 
     @property
     def label(self) -> str:
@@ -151,6 +152,9 @@ def plan(single: dict[str, Any], lists: dict[str, list[Any]], metric: str | None
     _name_folders(entries)
     race = Race(entries, dataset, list(variants[0].settings), metric, entries[0].prepared.config)
     race.notes.extend(share_initial_weights(entries))
+    for entry in entries:
+        data, loss = entry.prepared.data, entry.prepared.loss
+        entry.initial_loss = float(loss.value(entry.prepared.model.predict(data.X_train), data.y_train, data.w_train))
     if metric == "log_loss":
         without = [e.label for e in entries if e.prepared.loss.probability_link not in ("sigmoid", "softmax")]
         if without:
@@ -232,8 +236,10 @@ def share_initial_weights(entries: Sequence[Entry]) -> list[str]:
                 dst[...] = src
     if len(groups) == 1:
         return []
-    parts = [" = ".join(e.label for e in members) for members in groups.values()]
-    return [f"The models have different shapes, so only these start from the same weights: {'; '.join(parts)}."]
+    shared = [" and ".join(e.label for e in members) for members in groups.values() if len(members) > 1]
+    text = f"The models have {len(groups)} different shapes, so they cannot start from the same weights"
+    text += f"; these share theirs: {'; '.join(shared)}." if shared else " (each starts from its own seeded weights)."
+    return [text]
 
 
 # --------------------------------------------------------------------------------- race
@@ -356,8 +362,8 @@ def judge(plan_: Race, summaries: Sequence[RunSummary]) -> Verdict:
         standing.rank = rank
     split = "validation" if has_val else "training"
     direction = "lower" if metric in LOWER_IS_BETTER else "higher"
-    basis = (f"Ranked by {METRIC_NAMES[metric]} on the {split} split ({len(y)} samples; {direction} is better), "
-             "the same measure for every variant: their own loss values are not comparable.")
+    basis = (f"Ranked by {METRIC_NAMES[metric]} on the {split} split ({len(y)} samples; {direction} is better): "
+             "one measure for all, since each variant's own loss is on its own scale.")
     return Verdict(metric, split, len(y), standings, basis, _describe_truth(dataset, standings))
 
 
@@ -434,8 +440,7 @@ def _describe_truth(dataset: Any, standings: Sequence[Standing]) -> str | None:
     what = f"the noiseless line y = {line[0]:g}·x + {line[1]:g}" if line else f"the noiseless target of {dataset.name}"
     quantiles = sorted({s.quantile for s in standings if s.quantile not in (None, 0.5)})
     extra = f" (for a quantile loss, the true quantile line at its tau)" if quantiles else ""
-    return (f"Distance to the truth: RMSE between each prediction and {what}{extra} on the same inputs, "
-            "free of the sample's noise.")
+    return f"to truth: RMSE between each prediction and {what}{extra}, free of the sample's noise."
 
 
 # ------------------------------------------------------------------------------- files
