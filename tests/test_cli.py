@@ -251,12 +251,6 @@ def test_python_dash_m_and_piped_output_has_no_escape_codes(tmp_path):
     assert "Finished: 10 epochs" in result.stdout
 
 
-@pytest.mark.parametrize("config", sorted((Path(__file__).parent.parent / "configs").glob("*.toml")), ids=lambda p: p.name)
-def test_example_configs_run(run_cli, config):
-    result = run_cli("train", "--config", str(config), "--epochs", "3", "--no-plot", "--progress", "none")
-    assert result.exit_code == 0, result.output
-
-
 def test_out_that_cannot_be_created_is_one_line(run_cli, workdir):
     (workdir / "afile").write_text("x")
     result = run_cli("train", "--out", "afile/run", "--epochs", "2")
