@@ -311,6 +311,10 @@ class Runner:
                        f"epochs; restored the weights of epoch {restored_epoch}.")
         self.message = message
 
+    def fail(self, message: str) -> None:
+        """End the run as "failed" after a user error mid-run (a custom loss that raised): `finish` still works."""
+        self.status, self.message = "failed", message
+
     def finish(self) -> RunSummary:
         """The run's summary, after closing every sink with it."""
         if self.status is None:
@@ -345,7 +349,7 @@ def _summary(
     X, y = (data.X_val, data.y_val) if len(data.X_val) else (data.X_train, data.y_train)
     final_metrics: dict[str, float] = {}
     classes: dict[str, Any] | None = None
-    if records and status != "diverged":
+    if records and status not in ("diverged", "failed"):
         output = prepared.loss.predict(prepared.model.predict(X))
         final_metrics = metrics.final_metrics(data.task, output, y)
         if prepared.loss.probability_link not in ("sigmoid", "softmax"):

@@ -164,7 +164,7 @@ def train(
     out_dir = Path(run_config.out) if run_config.out else runs.default_run_dir(
         prepared.dataset.name, prepared.loss.name, run_config.optimizer
     )
-    runs.check_out_dir(out_dir)
+    runs.check_out_dir(out_dir, given=run_config.out is not None)
     runs.create_run_dir(out_dir)  # before the live display starts, so a refusal is one clean line
     sinks: list[Any] = []
     shown = display.progress_sink(run_config.progress, terminal)

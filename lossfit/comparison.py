@@ -32,7 +32,7 @@ import numpy as np
 from lossfit import api, losses, metrics
 from lossfit import data as datasets
 from lossfit.config import VARYING_KEYS, RunConfig, read_compare_toml, validate
-from lossfit.errors import ConfigError, TaskMismatchError
+from lossfit.errors import ConfigError, LossfitError, TaskMismatchError
 from lossfit.sinks import RunSummary, Sink, json_safe
 from lossfit.training import EpochRecord
 from lossfit.variants import Variant, expand, option_name
@@ -112,6 +112,9 @@ def merge_options(
     from_file = {k: v for k, v in file_single.items() if k not in given}
     validate(from_file, source=str(config_file))  # range errors name the file
     merged_lists = {k: v for k, v in file_lists.items() if k not in given}
+    for key, values in merged_lists.items():
+        for value in values:
+            validate({key: value}, source=str(config_file))
     merged_lists.update(lists)
     merged_single = {**from_file, **single}
     for key, values in list(merged_lists.items()):
@@ -121,8 +124,12 @@ def merge_options(
     return merged_single, merged_lists, extra
 
 
-def plan(single: dict[str, Any], lists: dict[str, list[Any]], metric: str | None = None) -> Race:
-    """Check and build every variant; raise a LossfitError (nothing written) for any user mistake."""
+def plan(single: dict[str, Any], lists: dict[str, list[Any]], metric: str | None = None,
+         metric_where: str = "--metric") -> Race:
+    """Check and build every variant; raise a LossfitError (nothing written) for any user mistake.
+
+    `metric_where` names where the metric came from in messages (the option, or a config file's key).
+    """
     variants = expand(lists)
     if len(variants) < 2:
         raise ConfigError(
@@ -141,7 +148,7 @@ def plan(single: dict[str, Any], lists: dict[str, list[Any]], metric: str | None
             api.check_loss_fits(loss, dataset_task, datasets.name_of(dataset_spec), datasets.is_file(dataset_spec))
         except TaskMismatchError as err:
             raise TaskMismatchError(f"Variant `{variant.label}`: {err}") from None
-    metric = _check_metric(metric, dataset_task)
+    metric = _check_metric(metric, dataset_task, metric_where)
     dataset = datasets.load(dataset_spec, seed=first.seed, val_split=first.val_split,
                             standardize=first.standardize, **api._file_options(first))
     entries = []
@@ -157,6 +164,11 @@ def plan(single: dict[str, Any], lists: dict[str, list[Any]], metric: str | None
         entry.initial_loss = float(loss.value(entry.prepared.model.predict(data.X_train), data.y_train, data.w_train))
     if metric == "log_loss":
         without = [e.label for e in entries if e.prepared.loss.probability_link not in ("sigmoid", "softmax")]
+        if len(without) == len(entries):
+            raise ConfigError(
+                f"{metric_where} log_loss: no variant gives probabilities ({', '.join(without)} give scores), so "
+                f"none could be ranked. Rank by --metric {DEFAULT_METRIC[dataset_task]}."
+            )
         if without:
             race.notes.append(f"{', '.join(without)} give scores, not probabilities: no log loss, ranked last.")
     if metric == TRUTH_METRIC and truth_of(dataset, None) is None:
@@ -169,8 +181,6 @@ def plan(single: dict[str, Any], lists: dict[str, list[Any]], metric: str | None
 
 
 def _prepare(variant: Variant, config: RunConfig, dataset: Any) -> api.Prepared:
-    from lossfit.errors import LossfitError
-
     try:
         return api.prepare(config, dataset=dataset)
     except LossfitError as err:
@@ -188,14 +198,20 @@ def _check_one_task(variants: Sequence[Variant], chosen: Sequence[Any]) -> None:
         )
 
 
-def _check_metric(metric: str | None, task: str) -> str:
+def _check_metric(metric: str | None, task: str, where: str = "--metric") -> str:
     if metric is None:
         return DEFAULT_METRIC[task]
+    if not metric.strip():
+        raise ConfigError(f"{where} is empty; rank by one of {', '.join(TASK_METRICS[task])} (or leave it out).")
     key = metric.strip().lower().replace("-", "_")
     key = {"r²": "r2", "auc": "roc_auc", "truth": TRUTH_METRIC}.get(key, key)
     if key not in TASK_METRICS[task]:
+        import difflib
+
+        close = difflib.get_close_matches(key, TASK_METRICS[task], n=1)
+        hint = f" Did you mean `{close[0]}`?" if close else ""
         raise ConfigError(
-            f"--metric {metric}: a {task} comparison is ranked by one of {', '.join(TASK_METRICS[task])}."
+            f"{where} {metric}: a {task} comparison is ranked by one of {', '.join(TASK_METRICS[task])}.{hint}"
         )
     return key
 
@@ -203,7 +219,11 @@ def _check_metric(metric: str | None, task: str) -> str:
 def _refuse_duplicates(entries: Sequence[Entry]) -> None:
     seen: dict[str, Entry] = {}
     for entry in entries:
-        key = json.dumps(entry.prepared.resolved, sort_keys=True, default=str)
+        settings = dict(entry.prepared.resolved)
+        batch = entry.prepared.config.batch_size
+        if batch is not None and batch >= len(entry.prepared.data.X_train):
+            settings["batch_size"] = "full"  # a batch as large as the data is the full batch
+        key = json.dumps(settings, sort_keys=True, default=str)
         if key in seen:
             raise ConfigError(
                 f"Variants `{seen[key].label}` and `{entry.label}` are the same run (both resolve to the same "
@@ -259,7 +279,9 @@ def race(
     """Advance every variant one epoch in turn until all have ended; each variant's summary and records.
 
     When `stop_requested()` turns true the current round finishes, then every
-    variant stops (status "interrupted") with all its finished epochs kept.
+    variant stops (status "interrupted") with all its finished epochs kept. A
+    variant whose own code raises a user error (a custom loss) ends as "failed";
+    the others go on.
     """
     stopping = False
 
@@ -277,7 +299,11 @@ def race(
         active = list(range(len(runners)))
         while active:
             for index in list(active):
-                record = runners[index].advance()
+                try:
+                    record = runners[index].advance()
+                except LossfitError as err:  # this variant's own mistake (a custom loss that raised): it alone ends
+                    runners[index].fail(str(err))
+                    record = None
                 if record is None:
                     active.remove(index)
                     if board is not None:
@@ -352,7 +378,7 @@ def judge(plan_: Race, summaries: Sequence[RunSummary]) -> Verdict:
         standings.append(_standing(plan_, entry, summary, X, y))
     metric = plan_.metric
     better = 1.0 if metric in LOWER_IS_BETTER else -1.0
-    scored = sorted((s for s in standings if s.score(metric) is not None and s.status != "diverged"),
+    scored = sorted((s for s in standings if s.score(metric) is not None and s.status not in ("diverged", "failed")),
                     key=lambda s: better * (s.score(metric) or 0.0))
     previous, rank = None, 0
     for position, standing in enumerate(scored, start=1):
@@ -372,7 +398,7 @@ def _standing(plan_: Race, entry: Entry, summary: RunSummary, X: np.ndarray, y: 
     settings = {key: prepared.resolved.get(key) for key in plan_.varying}
     standing = Standing(entry.label, entry.folder, settings, summary.status, summary.epochs,
                         summary.train_seconds, {}, message=summary.message, quantile=quantile_of(prepared.loss))
-    if summary.status == "diverged" or not summary.epochs:
+    if summary.status in ("diverged", "failed") or not summary.epochs:
         return standing
     with np.errstate(all="ignore"):
         output = common_output(prepared.loss.predict(prepared.model.predict(X)), dataset.task)
@@ -492,13 +518,13 @@ def summary_csv(plan_: Race, verdict: Verdict) -> str:
 
 
 def overall_status(summaries: Sequence[RunSummary]) -> str:
-    """interrupted if any was; diverged if all were; completed otherwise."""
+    """interrupted if any was; completed if any variant finished; else failed (if one did) or diverged."""
     statuses = [s.status for s in summaries]
     if "interrupted" in statuses:
         return "interrupted"
-    if statuses and all(s == "diverged" for s in statuses):
-        return "diverged"
-    return "completed"
+    if any(s in ("completed", "early_stopped") for s in statuses):
+        return "completed"
+    return "failed" if "failed" in statuses else "diverged"
 
 
 def default_compare_dir(race_: Race, root: Path = Path("runs")) -> Path:

@@ -28,6 +28,7 @@ from types import SimpleNamespace
 from typing import Any, Literal
 
 from lossfit.errors import ConfigError
+from lossfit.spec import split_top_level
 
 Progress = Literal["auto", "rich", "plain", "none"]
 PROGRESS_MODES: tuple[str, ...] = ("auto", "rich", "plain", "none")
@@ -130,6 +131,8 @@ def validate(values: dict[str, Any], source: str) -> None:
         raise ConfigError(
             f"{_where('progress', source)} must be one of {', '.join(PROGRESS_MODES)}, got {config.progress!r}."
         )
+    if config.out is not None and not config.out.strip():
+        raise ConfigError(f"{_where('out', source)} is empty; give a folder name, or leave it out for runs/....")
     for key in ("loss", "model", "optimizer", "dataset"):
         value = getattr(config, key)
         if value is not None and not value.strip():
@@ -210,6 +213,11 @@ def read_compare_toml(path: Path) -> tuple[dict[str, Any], dict[str, list[Any]],
             if not value:
                 raise ConfigError(f"`{key}` in {path} is an empty list; give at least one value.")
             lists[key] = [_variant_value(key, item, str(path)) for item in value]
+        elif key in VARYING_KEYS and key != "class_weight" and isinstance(value, str) and \
+                len(split_top_level(value, f"`{key}` in {path}")) > 1:
+            items = ", ".join(f'"{item}"' for item in split_top_level(value))
+            raise ConfigError(f"`{key}` in {path} is one string with commas; for several values write a TOML list: "
+                              f"{key} = [{items}].")
         else:
             single[key] = coerce_value(key, value, source=str(path))
     return single, lists, extra

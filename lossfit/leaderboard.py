@@ -31,8 +31,9 @@ from lossfit.training import EpochRecord
 PLAIN_LINES = 10
 LABEL_WIDTH = 26
 STATUS_WORDS = {"completed": "done", "early_stopped": "stopped early", "diverged": "diverged",
-                "interrupted": "interrupted", None: "running"}
-STATUS_STYLES = {"diverged": "bold red", "early_stopped": "yellow", "interrupted": "yellow", "completed": "green"}
+                "interrupted": "interrupted", "failed": "failed", None: "running"}
+STATUS_STYLES = {"diverged": "bold red", "failed": "bold red", "early_stopped": "yellow", "interrupted": "yellow",
+                 "completed": "green"}
 
 
 @dataclass
@@ -74,7 +75,7 @@ class BoardState:
         lane.losses.append(record.train_loss)
 
     def score(self, lane: Lane) -> float | None:
-        if lane.last is None or lane.status == "diverged":
+        if lane.last is None or lane.status in ("diverged", "failed"):
             return None
         value = lane.last.metrics.get(self.metric)
         return value if value is not None and math.isfinite(value) else None

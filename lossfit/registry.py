@@ -115,8 +115,8 @@ class Registry(Generic[T]):
         if key in self._aliases:
             return self._aliases[key]
         candidates = [*self._entries, *self._aliases]
-        close = difflib.get_close_matches(key, candidates, n=1, cutoff=0.6)
-        hint = f" Did you mean `{close[0]}`?" if close else ""
+        close = closest(key, candidates)
+        hint = f" Did you mean `{close}`?" if close else ""
         raise UnknownNameError(
             f"Unknown {self.kind} `{name}`.{hint} Expected one of: {', '.join(self._entries)}."
         )
@@ -252,3 +252,18 @@ def _describe(hint: Any) -> str:
         return f"a tuple of {plural.get(args[0], 'values')}" if args else "a tuple"
     names = {bool: "True or False", int: "a whole number", float: "a number", str: "a string"}
     return names.get(hint, getattr(hint, "__name__", str(hint)))
+
+
+def closest(word: str, candidates: list[str]) -> str | None:
+    """The likeliest intended name: difflib's close matches, a candidate with the same letters first.
+
+    Same letters catch transposed typos, which difflib alone ranks below longer names:
+
+    >>> closest("adma", ["adam", "adamax", "adamw"])
+    'adam'
+    >>> closest("hubber", ["huber", "mse"]), closest("xyz", ["mse"])
+    ('huber', None)
+    """
+    close = difflib.get_close_matches(word, candidates, n=3, cutoff=0.6)
+    same_letters = [c for c in close if sorted(c) == sorted(word)]
+    return (same_letters or close)[0] if close else None

@@ -45,20 +45,27 @@ def _slug(spec: str) -> str:
     return Path(name).stem.replace(":", "-") or "run"
 
 
-def check_out_dir(path: Path) -> None:
-    """Refuse an --out that would overwrite something or cannot be written (checked before any work)."""
+def check_out_dir(path: Path, given: bool = True) -> None:
+    """Refuse an --out that would overwrite something or cannot be written (checked before any work).
+
+    `given=False` for a default folder the user did not name: the messages then say so and suggest --out.
+    """
+    where = f"--out {path}" if given else f"The default run folder {path}"
+    fix = "choose another path" if given else "pass --out DIR"
     if path.exists() and not path.is_dir():
-        raise ConfigError(f"--out {path} is an existing file; give a folder path that does not exist yet.")
+        raise ConfigError(f"{where} is an existing file; give a folder path that does not exist yet.")
     if path.is_dir() and any(path.iterdir()):
         raise ConfigError(
-            f"--out {path} already exists and is not empty; lossfit never overwrites a run. "
+            f"{where} already exists and is not empty; lossfit never overwrites a run. "
             "Choose a new folder or leave --out out for a fresh runs/... folder."
         )
-    parent = path.absolute()
-    while not parent.exists():
+    parent = path  # the nearest existing folder above, as the user wrote it
+    while not parent.exists() and not parent.is_symlink() and parent != parent.parent:
         parent = parent.parent
-    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
-        raise ConfigError(f"--out {path}: cannot create a folder inside {parent} (not writable); choose another path.")
+    if not parent.is_dir():
+        raise ConfigError(f"{where}: {parent} is a file, not a folder, so nothing can be created inside it; {fix}.")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise ConfigError(f"{where}: cannot create a folder inside {parent} (not writable); {fix}.")
 
 
 def create_run_dir(path: Path) -> None:

@@ -20,6 +20,7 @@ from typing import Any
 
 from lossfit.errors import SpecError
 
+_OPEN, _CLOSE = "([{", ")]}"
 _BARE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _WORD_LITERALS = {"true": True, "false": False, "none": None, "null": None}
 _EXAMPLE = "NAME or NAME(key=value, ...), e.g. huber(delta=0.5)"
@@ -71,3 +72,49 @@ def format_spec(name: str, kwargs: dict[str, Any]) -> str:
         return name
     inner = ", ".join(f"{key}={value!r}" for key, value in kwargs.items())
     return f"{name}({inner})"
+
+
+def split_top_level(text: str, what: str = "value", example: str | None = None, keep_empty: bool = False) -> list[str]:
+    """Split a list of values at commas outside (), [], {} and quotes; every element stripped and non-empty.
+
+    >>> split_top_level('mse, "huber(delta=0.5)", mlp(hidden=(16, 16))')
+    ['mse', 'huber(delta=0.5)', 'mlp(hidden=(16, 16))']
+
+    `what` names the option in errors, `example` shows a good list for it; an empty
+    element is an error unless `keep_empty` (then it is returned as "").
+    """
+    parts: list[str] = []
+    depth, quote = 0, ""
+    current: list[str] = []
+    for char in text:
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char in _OPEN:
+            depth += 1
+        elif char in _CLOSE:
+            depth -= 1
+            if depth < 0:
+                raise SpecError(f"{what} `{text}`: a `{char}` closes nothing; check the parentheses.")
+        elif char == "," and depth == 0:
+            parts.append("".join(current))
+            current = []
+            continue
+        current.append(char)
+    if quote or depth:
+        missing = f"a closing {quote}" if quote else "a closing parenthesis"
+        raise SpecError(f"{what} `{text}`: {missing} is missing.")
+    parts.append("".join(current))
+    values = [_unquote(part.strip()) for part in parts]
+    if not keep_empty and any(not value for value in values):
+        hint = f", e.g. {what} {example}" if example else ""
+        raise SpecError(f"{what} `{text}` has an empty element; separate values with single commas{hint}.")
+    return values
+
+
+def _unquote(text: str) -> str:
+    """`"huber(delta=0.5)"` -> `huber(delta=0.5)`: quotes around a whole element only group it."""
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+        return text[1:-1].strip()
+    return text

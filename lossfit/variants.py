@@ -30,10 +30,10 @@ from typing import Any
 
 from lossfit.config import VARYING_KEYS, coerce_value
 from lossfit.errors import ConfigError
+from lossfit.spec import split_top_level
 
 MAX_VARIANTS = 24
 SPEC_KEYS = ("loss", "optimizer", "model", "schedule")  # shown by their value alone in labels
-_OPEN, _CLOSE = "([{", ")]}"
 _NUMBER = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
 
 
@@ -41,44 +41,8 @@ def option_name(key: str) -> str:
     return "--" + key.replace("_", "-")
 
 
-def split_top_level(text: str, what: str) -> list[str]:
-    """Split at commas outside (), [], {} and quotes; every element stripped and non-empty."""
-    parts: list[str] = []
-    depth, quote = 0, ""
-    current: list[str] = []
-    for char in text:
-        if quote:
-            quote = "" if char == quote else quote
-        elif char in "'\"":
-            quote = char
-        elif char in _OPEN:
-            depth += 1
-        elif char in _CLOSE:
-            depth -= 1
-            if depth < 0:
-                raise ConfigError(f"{what} `{text}`: a `{char}` closes nothing; check the parentheses.")
-        elif char == "," and depth == 0:
-            parts.append("".join(current))
-            current = []
-            continue
-        current.append(char)
-    if quote or depth:
-        missing = f"a closing {quote}" if quote else "a closing parenthesis"
-        raise ConfigError(f"{what} `{text}`: {missing} is missing.")
-    parts.append("".join(current))
-    values = [_unquote(part.strip()) for part in parts]
-    if any(not value for value in values):
-        raise ConfigError(
-            f"{what} `{text}` has an empty element; separate values with single commas, e.g. {what} mse,mae."
-        )
-    return values
-
-
-def _unquote(text: str) -> str:
-    """`"huber(delta=0.5)"` -> `huber(delta=0.5)`: quotes around a whole element only group it."""
-    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
-        return text[1:-1].strip()
-    return text
+EXAMPLES = {"loss": "mse,mae", "optimizer": "sgd,adam", "lr": "0.01,0.1", "batch_size": "full,32",
+            "model": "linear,mlp", "schedule": "constant,cosine", "class_weight": "none,balanced"}
 
 
 def values_from_options(key: str, given: list[str]) -> list[Any]:
@@ -86,7 +50,7 @@ def values_from_options(key: str, given: list[str]) -> list[Any]:
     what = option_name(key)
     values: list[Any] = []
     for text in given:
-        parts = split_top_level(text, what)
+        parts = split_top_level(text, what, EXAMPLES.get(key))
         if key == "class_weight":
             values.extend(_class_weights(parts, text))
         else:
@@ -128,9 +92,13 @@ def single_value(key: str, given: list[str]) -> str:
 
     `--features a,b,c` is one value (a list of columns), and so are an --out and a data file with a comma.
     """
+    if len(given) == 1 and not given[0].strip():
+        raise ConfigError(f"{option_name(key)} is empty; give it a value, or leave the option out.")
     parts = given
     if len(given) == 1 and key not in ("features", "out") and not (key == "dataset" and Path(given[0]).is_file()):
-        parts = split_top_level(given[0], option_name(key))
+        parts = split_top_level(given[0], option_name(key), keep_empty=True)
+        if "" in parts:
+            raise ConfigError(f"{option_name(key)} `{given[0]}` has an empty part around a comma; it takes one value.")
     if len(parts) > 1:
         raise ConfigError(
             f"{option_name(key)} cannot vary in compare (got {len(parts)} values: {', '.join(parts)}): every "

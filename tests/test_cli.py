@@ -255,7 +255,7 @@ def test_out_that_cannot_be_created_is_one_line(run_cli, workdir):
     (workdir / "afile").write_text("x")
     result = run_cli("train", "--out", "afile/run", "--epochs", "2")
     assert result.exit_code == 2, result.output
-    assert "--out afile/run: cannot create a folder inside" in result.stderr
+    assert "--out afile/run: afile is a file, not a folder" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.output
 
 

@@ -15,13 +15,13 @@ import typer
 
 from lossfit.commands.options import HELP
 from lossfit.config import VARYING_KEYS
-from lossfit.errors import ExitCode
+from lossfit.errors import ConfigError, ExitCode
 
 SEVERAL = " Several values: repeat the option or separate them with commas (commas inside parentheses do not split)."
 COMPARE_EXIT_HELP = (
     "Exit codes: 0 at least one variant finished · 1 internal error (a bug) · 2 user mistake (checked for every "
-    "variant before anything is written) · 3 every variant diverged · 130 interrupted by Ctrl-C (every variant "
-    "keeps its finished epochs)."
+    "variant before anything is written; or every variant failed on its own custom loss) · 3 every variant "
+    "diverged · 130 interrupted by Ctrl-C (every variant keeps its finished epochs)."
 )
 MANY = list[str]
 
@@ -56,9 +56,9 @@ def compare_command(
     header: Annotated[Optional[bool], typer.Option("--header/--no-header", help=HELP["header"], show_default=False)] = None,
     task: Annotated[Optional[MANY], typer.Option(help=HELP["task"], metavar="TASK")] = None,
     standardize: Annotated[Optional[bool], typer.Option("--standardize/--no-standardize", help=HELP["standardize"], show_default=False)] = None,
-    metric: Annotated[Optional[str], typer.Option(help="The metric that ranks the variants, on the validation split: regression mae, rmse, mse, r2 or truth_rmse (distance to the noiseless target of a generated dataset); binary f1, accuracy, precision, recall, roc_auc, log_loss; multiclass accuracy, f1, precision, recall, log_loss. [default: mae, f1 or accuracy]", metavar="NAME")] = None,
+    metric: Annotated[Optional[MANY], typer.Option(help="The metric that ranks the variants, on the validation split: regression mae, rmse, mse, r2 or truth_rmse (distance to the noiseless target of a generated dataset); binary f1, accuracy, precision, recall, roc_auc, log_loss; multiclass accuracy, f1, precision, recall, log_loss. [default: mae, f1 or accuracy]", metavar="NAME")] = None,
     out: Annotated[Optional[MANY], typer.Option(help="Compare folder to create: a run folder per variant, summary.csv, summary.json and the plots. [default: runs/compare-<dataset>-<what varies>-<time>]", metavar="DIR")] = None,
-    config: Annotated[Optional[Path], typer.Option("--config", help="TOML file with the same keys as these options; a list (loss = [\"mse\", \"mae\"]) gives variants; options given here win.")] = None,
+    config: Annotated[Optional[list[Path]], typer.Option("--config", help="TOML file with the same keys as these options; a list (loss = [\"mse\", \"mae\"]) gives variants; options given here win.")] = None,
     progress: Annotated[Optional[MANY], typer.Option(help="auto (a live leaderboard on a terminal, plain lines otherwise), rich, plain or none. [default: auto]", metavar="MODE")] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print summary.json on stdout.")] = False,
     plot: Annotated[Optional[bool], typer.Option("--plot/--no-plot", help="Draw the PNG plots. [default: plot]", show_default=False)] = None,
@@ -90,16 +90,25 @@ def compare_command(
     for key, value in (("header", header), ("standardize", standardize), ("plot", plot)):
         if value is not None:
             single[key] = value
-    merged, merged_lists, extra = comparing.merge_options(single, lists, config)
+    if config and len(config) > 1:
+        raise ConfigError(f"--config is given {len(config)} times; give one file (options on the command line "
+                          "override its values).")
+    config_file = config[0] if config else None
+    merged, merged_lists, extra = comparing.merge_options(single, lists, config_file)
+    if metric and (len(metric) > 1 or "," in metric[0]):
+        raise ConfigError(f"--metric takes one metric, got {', '.join(metric)}: the verdict ranks by one measure.")
+    metric_name = metric[0] if metric else extra.get("metric")
+    metric_where = "--metric" if metric else f"`metric` in {config_file}"
     with warnings.catch_warnings(record=True) as caught:  # e.g. "no gradient given: differentiating numerically"
         warnings.simplefilter("always")
-        race = comparing.plan(merged, merged_lists, metric or extra.get("metric"))
+        race = comparing.plan(merged, merged_lists, metric_name, metric_where)
     for message in dict.fromkeys(str(w.message) for w in caught):
         terminal.note(f"Note: {message}")
     for note in race.notes:
         terminal.note(f"Note: {note}")
-    out_dir = Path(merged["out"]) if merged.get("out") else comparing.default_compare_dir(race)
-    runs.check_out_dir(out_dir)
+    given = merged.get("out") is not None
+    out_dir = Path(merged["out"]) if given else comparing.default_compare_dir(race)
+    runs.check_out_dir(out_dir, given=given)
     runs.create_run_dir(out_dir)  # before the live view starts, so a refusal is one clean line
     board = board_for(merged.get("progress", "auto"), terminal)
     with _stop_on_ctrl_c() as stop:
@@ -115,6 +124,8 @@ def compare_command(
         raise typer.Exit(ExitCode.INTERRUPTED)
     if result.status == "diverged":
         raise typer.Exit(ExitCode.DIVERGED)
+    if result.status == "failed":  # no variant finished and one failed on a user error (e.g. its custom loss)
+        raise typer.Exit(ExitCode.USAGE)
 
 
 def print_verdict(terminal: Any, result: Any) -> None:
@@ -125,7 +136,7 @@ def print_verdict(terminal: Any, result: Any) -> None:
     race, verdict = result.race, result.verdict
     for standing in verdict.standings:  # diagnostics first, on stderr: a diverged lr, a loss still falling
         if standing.message:
-            style = "bold red" if standing.status == "diverged" else "yellow"
+            style = "bold red" if standing.status in ("diverged", "failed") else "yellow"
             terminal.err.print(f"{standing.label}: {standing.message}", style=style, highlight=False, markup=False)
     metric = verdict.metric
     shown = [m for m in TASK_METRICS[race.task] if m not in ("mse", "r2", TRUTH_METRIC)]  # R², MSE: summary files

@@ -119,10 +119,10 @@ def fits_figure(race: Any, verdict: Any) -> Figure:
         color = variant_color(index)
         label = f"{entry.label}{_score_note(standing, verdict)}"
         prepared = entry.prepared
-        ok = standing.status != "diverged" and draw_fit_1d(ax, dataset, predictor(prepared), color=color,
+        ok = standing.status not in ("diverged", "failed") and draw_fit_1d(ax, dataset, predictor(prepared), color=color,
                                                            label=label, linewidth=2.2)
         if not ok:
-            ax.plot([], [], color=color, label=f"{entry.label} (diverged: no line)")
+            ax.plot([], [], color=color, label=f"{entry.label} ({standing.status}: no line)")
         quantile = standing.quantile
         if quantile not in (None, 0.5) and quantile not in drawn_truths:
             truth = truth_of(dataset, quantile, grid)
@@ -192,12 +192,12 @@ def models_figure(race: Any, verdict: Any) -> Figure:
         prepared = entry.prepared
         if dataset.task == "regression":
             draw_predicted_vs_actual(ax, dataset, predictor(prepared), color=variant_color(index), limits=limits)
-        elif standing.status != "diverged" and all_finite(np.concatenate([p.ravel() for p in prepared.model.params])):
+        elif standing.status not in ("diverged", "failed") and all_finite(np.concatenate([p.ravel() for p in prepared.model.params])):
             draw_boundary(ax, dataset, prepared.model, resolution=200, legend=index == cols - 1, point_size=10,
                           margins=True)
         rank = f"#{standing.rank} · " if standing.rank is not None else ""
         ax.set_title(f"{rank}{entry.label}{_score_note(standing, verdict)}"
-                     + (" · diverged" if standing.status == "diverged" else ""), fontsize=9,
+                     + (f" · {standing.status}" if standing.status in ("diverged", "failed") else ""), fontsize=9,
                      color=variant_color(index))
     for ax in axes[n:]:
         ax.set_visible(False)
