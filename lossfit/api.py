@@ -72,7 +72,7 @@ def prepare(config: RunConfig, dataset: Any = None) -> Prepared:
     loss = losses.get(loss_spec)
     if dataset is None:
         dataset_spec = config.dataset or loss.default_dataset or datasets.default_for_task(loss.task)
-        check_task(loss, dataset_spec, _file_options(config))
+        check_task(loss, dataset_spec, file_options(config))
     else:
         check_loss_fits(loss, dataset.task, dataset.name, dataset.source == "file")
     optimizer_name, optimizer_kwargs = parse_spec(config.optimizer, what="optimizer spec")
@@ -92,7 +92,7 @@ def prepare(config: RunConfig, dataset: Any = None) -> Prepared:
 
     if dataset is None:
         dataset = datasets.load(dataset_spec, seed=config.seed, val_split=config.val_split,
-                                standardize=config.standardize, **_file_options(config))
+                                standardize=config.standardize, **file_options(config))
     y_train, y_val = dataset.y_train, dataset.y_val
     n_classes = dataset.n_classes
     if loss.task == "multiclass" and dataset.task == "binary":  # softmax over two classes
@@ -127,10 +127,10 @@ def default_loss(config: RunConfig) -> str:
     """With no --loss: the usual loss for the dataset's task, or mse when no dataset is given either."""
     if config.dataset is None:
         return "mse"
-    return DEFAULT_LOSS[datasets.task_of(config.dataset, **_file_options(config))]
+    return DEFAULT_LOSS[datasets.task_of(config.dataset, **file_options(config))]
 
 
-def _file_options(config: RunConfig) -> dict[str, Any]:
+def file_options(config: RunConfig) -> dict[str, Any]:
     """Options that only data files take; passed only when given."""
     options: dict[str, Any] = {}
     if config.target is not None:

@@ -142,7 +142,7 @@ def plan(single: dict[str, Any], lists: dict[str, list[Any]], metric: str | None
     _check_one_task(variants, chosen)
     first = configs[0]
     dataset_spec = first.dataset or chosen[0].default_dataset or datasets.default_for_task(chosen[0].task)
-    dataset_task = datasets.task_of(dataset_spec, **api._file_options(first))
+    dataset_task = datasets.task_of(dataset_spec, **api.file_options(first))
     for variant, loss in zip(variants, chosen):
         try:
             api.check_loss_fits(loss, dataset_task, datasets.name_of(dataset_spec), datasets.is_file(dataset_spec))
@@ -150,7 +150,7 @@ def plan(single: dict[str, Any], lists: dict[str, list[Any]], metric: str | None
             raise TaskMismatchError(f"Variant `{variant.label}`: {err}") from None
     metric = _check_metric(metric, dataset_task, metric_where)
     dataset = datasets.load(dataset_spec, seed=first.seed, val_split=first.val_split,
-                            standardize=first.standardize, **api._file_options(first))
+                            standardize=first.standardize, **api.file_options(first))
     entries = []
     for variant, config in zip(variants, configs):
         config = replace(config, dataset=dataset_spec)
@@ -162,22 +162,28 @@ def plan(single: dict[str, Any], lists: dict[str, list[Any]], metric: str | None
     for entry in entries:
         data, loss = entry.prepared.data, entry.prepared.loss
         entry.initial_loss = float(loss.value(entry.prepared.model.predict(data.X_train), data.y_train, data.w_train))
-    if metric == "log_loss":
-        without = [e.label for e in entries if e.prepared.loss.probability_link not in ("sigmoid", "softmax")]
-        if len(without) == len(entries):
+    race.notes.extend(_check_metric_applies(race, metric_where))
+    return race
+
+
+def _check_metric_applies(race: Race, where: str) -> list[str]:
+    """Refuse a metric no variant can be ranked by; notes for the variants it cannot rank."""
+    if race.metric == "log_loss":
+        without = [e.label for e in race.entries if e.prepared.loss.probability_link not in ("sigmoid", "softmax")]
+        if len(without) == len(race.entries):
             raise ConfigError(
-                f"{metric_where} log_loss: no variant gives probabilities ({', '.join(without)} give scores), so "
-                f"none could be ranked. Rank by --metric {DEFAULT_METRIC[dataset_task]}."
+                f"{where} log_loss: no variant gives probabilities ({', '.join(without)} give scores), so "
+                f"none could be ranked. Rank by --metric {DEFAULT_METRIC[race.task]}."
             )
         if without:
-            race.notes.append(f"{', '.join(without)} give scores, not probabilities: no log loss, ranked last.")
-    if metric == TRUTH_METRIC and truth_of(dataset, None) is None:
+            return [f"{', '.join(without)} give scores, not probabilities: no log loss, ranked last."]
+    if race.metric == TRUTH_METRIC and truth_of(race.dataset, None) is None:
         raise ConfigError(
-            f"--metric {TRUTH_METRIC} needs a generated dataset whose noiseless target is known "
+            f"{where} {TRUTH_METRIC} needs a generated dataset whose noiseless target is known "
             "(linear, outliers, heavy_tailed, heteroscedastic, sine, polynomial, friedman1, counts); "
-            f"`{dataset.name}` has none. Use --metric {DEFAULT_METRIC[dataset.task]}."
+            f"`{race.dataset.name}` has none. Use --metric {DEFAULT_METRIC[race.task]}."
         )
-    return race
+    return []
 
 
 def _prepare(variant: Variant, config: RunConfig, dataset: Any) -> api.Prepared:
@@ -529,15 +535,9 @@ def overall_status(summaries: Sequence[RunSummary]) -> str:
 
 def default_compare_dir(race_: Race, root: Path = Path("runs")) -> Path:
     """runs/compare-<dataset>-<what varies>-<timestamp>, with -2, -3... if that exists."""
-    from datetime import datetime
+    from lossfit.runs import stamped_dir
 
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    base = root / f"compare-{race_.dataset.name}-{'-'.join(race_.varying)}-{stamp}"
-    path, n = base, 1
-    while path.exists():
-        n += 1
-        path = base.with_name(f"{base.name}-{n}")
-    return path
+    return stamped_dir(f"compare-{race_.dataset.name}-{'-'.join(race_.varying)}", root)
 
 
 def write_summary(path: Path, plan_: Race, verdict: Verdict, summaries: Sequence[RunSummary],

@@ -51,6 +51,7 @@ class BoardState:
     """What the leaderboard shows, updated by `update`/`ended`, read by `render_board`."""
 
     title: str
+    short_title: str  # for narrow terminals: "optimizer, lr: 8 variants on linear"
     metric: str  # a key of the records' metrics
     metric_label: str  # "val MAE"
     lower_is_better: bool
@@ -65,7 +66,8 @@ class BoardState:
 
         metric = race.live_metric
         split = "val" if len(race.dataset.X_val) else "train"
-        return cls(race.title, metric, f"{split} {METRIC_NAMES.get(metric, metric)}", metric in LOWER_IS_BETTER,
+        short = f"{', '.join(race.varying)}: {len(race.entries)} variants on {race.title.rsplit(' on ', 1)[-1]}"
+        return cls(race.title, short, metric, f"{split} {METRIC_NAMES.get(metric, metric)}", metric in LOWER_IS_BETTER,
                    race.config.epochs, len(race.dataset.X_train), len(race.dataset.X_val),
                    [Lane(entry.label) for entry in race.entries])
 
@@ -91,14 +93,21 @@ class BoardState:
         return leaders[0] if len(leaders) == 1 else None  # a tie (every variant at its start) has no leader
 
 
-def render_board(state: BoardState, elapsed: float) -> Group:
-    """The live leaderboard: header, one row per variant (leader marked), a progress bar."""
+def render_board(state: BoardState, elapsed: float, width: int = 100) -> Group:
+    """The live leaderboard: header, one row per variant (leader marked), a progress bar.
+
+    It fits `width` columns: long variant names are shortened first, then the trend column goes.
+    """
     leader = state.leader()
     epoch_width = len(str(state.epochs))
-    label_width = min(LABEL_WIDTH, max(len("variant"), *(len(lane.label) for lane in state.lanes)))
     metric_width = max(11, len(state.metric_label) + 1)
+    fixed = 2 + 1 + (2 * epoch_width + 1) + 1 + 10 + 1 + metric_width + 2 + 13  # all but the label and trend
+    show_trend = width - fixed - 14 >= 12
+    room = width - fixed - (14 if show_trend else 0)
+    label_width = max(8, min(LABEL_WIDTH, room, max(len("variant"), *(len(lane.label) for lane in state.lanes))))
+    trend = f"{'trend':<12}  " if show_trend else ""
     head = (f"  {'variant':<{label_width}} {'epoch':>{2 * epoch_width + 1}} {'own loss':>10} "
-            f"{state.metric_label:>{metric_width}}  {'trend':<12}  status")  # "own loss": not comparable
+            f"{state.metric_label:>{metric_width}}  {trend}status")  # "own loss": not comparable across variants
     lines = [Text(head, style="bold")]
     done = 0
     for index, lane in enumerate(state.lanes):
@@ -110,18 +119,19 @@ def render_board(state: BoardState, elapsed: float) -> Group:
         row = (f"{'▶' if index == leader else ' '} {label:<{label_width}} {epoch:>{epoch_width}}/{state.epochs} "
                f"{format_number(record.train_loss) if record else '–':>10} "
                f"{format_number(score) if score is not None else '–':>{metric_width}}  ")
-        spark = sparkline(log_spaced(lane.losses, 12), 12)
+        spark = f"{sparkline(log_spaced(lane.losses, 12), 12):<12}  " if show_trend else ""
         status = lane.status
         lines.append(Text.assemble(
-            (row, "bold green" if index == leader else ""), (f"{spark:<12}", "cyan"), "  ",
+            (row, "bold green" if index == leader else ""), (spark, "cyan"),
             (STATUS_WORDS.get(status, status or "running"), STATUS_STYLES.get(status or "", "dim")),
         ))
     total = state.epochs * len(state.lanes)
     footer = Table.grid(padding=(0, 1))
     footer.add_row(ProgressBar(total=total, completed=done, width=30),
                    Text(f"{len(state.lanes)} variants  {elapsed:.2f} s", style="dim"))
-    header = Text.assemble(("lossfit compare ", "bold"), state.title,
-                           (f"   {state.n_train} train / {state.n_val} val", "dim"))
+    sizes = f"   {state.n_train} train / {state.n_val} val"
+    title = state.title if len("lossfit compare ") + len(state.title) + len(sizes) <= width else state.short_title
+    header = Text.assemble(("lossfit compare ", "bold"), title, (sizes, "dim"))
     return Group(header, *lines, footer)
 
 
@@ -158,7 +168,7 @@ class LiveBoard:
 
     def _render(self) -> Group:
         assert self.state is not None
-        return render_board(self.state, time.perf_counter() - self._start)
+        return render_board(self.state, time.perf_counter() - self._start, self.console.width)
 
     def update(self, index: int, record: EpochRecord) -> None:
         assert self.state is not None

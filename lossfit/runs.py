@@ -31,8 +31,13 @@ FLUSH_SECONDS = 1.0
 
 def default_run_dir(dataset: str, loss: str, optimizer: str, root: Path = Path("runs")) -> Path:
     """runs/<dataset>-<loss>-<optimizer>-<timestamp>, with -2, -3... if that exists."""
+    return stamped_dir(f"{_slug(dataset)}-{_slug(loss)}-{_slug(optimizer)}", root)
+
+
+def stamped_dir(name: str, root: Path = Path("runs")) -> Path:
+    """root/<name>-<YYYYmmdd-HHMMSS>, with -2, -3... if that exists (not created here)."""
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    base = root / f"{_slug(dataset)}-{_slug(loss)}-{_slug(optimizer)}-{stamp}"
+    base = root / f"{name}-{stamp}"
     path, n = base, 1
     while path.exists():
         n += 1

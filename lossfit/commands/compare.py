@@ -175,7 +175,11 @@ def print_verdict(terminal: Any, result: Any) -> None:
             out.append(f"Closest to the truth: {closest.label}.")
     for line in out:
         terminal.out.print(line, highlight=False, markup=False, soft_wrap=False)  # prose: wrap at spaces
-    for line in (f"Compare folder: {result.out_dir}/", f"  {'  '.join(result.files)}"):
+    files = "  ".join(result.files)
+    if len(files) + 2 > terminal.out.width:  # many variants: count their run folders instead of listing them
+        folders = sum(name.endswith("/") for name in result.files)
+        files = "  ".join([f"{folders} run folders", *(n for n in result.files if not n.endswith("/"))])
+    for line in (f"Compare folder: {result.out_dir}/", f"  {files}"):
         terminal.out.print(line, highlight=False, markup=False)
 
 
