@@ -386,10 +386,10 @@ def judge(plan_: Race, summaries: Sequence[RunSummary]) -> Verdict:
     better = 1.0 if metric in LOWER_IS_BETTER else -1.0
     scored = sorted((s for s in standings if s.score(metric) is not None and s.status not in ("diverged", "failed")),
                     key=lambda s: better * (s.score(metric) or 0.0))
-    previous, rank = None, 0
+    previous, rank = math.nan, 0
     for position, standing in enumerate(scored, start=1):
-        value = standing.score(metric)
-        if value != previous:
+        value = standing.score(metric) or 0.0
+        if not same_value(value, previous):  # runs that reach one optimum differ only in the last bits
             rank, previous = position, value
         standing.rank = rank
     split = "validation" if has_val else "training"
@@ -428,6 +428,15 @@ def _standing(plan_: Race, entry: Entry, summary: RunSummary, X: np.ndarray, y: 
         if known is not None:
             standing.true_slope, standing.true_intercept = known
     return standing
+
+
+def same_value(a: float, b: float) -> bool:
+    """Equal up to rounding (1e-9 relative): ties in the ranking.
+
+    >>> same_value(0.2403, 0.2403 * (1 + 1e-12)), same_value(0.2403, 0.2404)
+    (True, False)
+    """
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-15)
 
 
 def common_output(output: np.ndarray, task: str) -> np.ndarray:

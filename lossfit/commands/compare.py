@@ -130,7 +130,7 @@ def compare_command(
 
 def print_verdict(terminal: Any, result: Any) -> None:
     """The verdict table on stdout (best first), what it is based on, per-variant messages, the folder."""
-    from lossfit.comparison import METRIC_NAMES, TASK_METRICS, TRUTH_METRIC
+    from lossfit.comparison import METRIC_NAMES, TASK_METRICS, TRUTH_METRIC, same_value
     from lossfit.display import format_number
 
     race, verdict = result.race, result.verdict
@@ -171,7 +171,9 @@ def print_verdict(terminal: Any, result: Any) -> None:
     if ranked:
         out.append(f"Best by {METRIC_NAMES[metric]}: {', '.join(s.label for s in ranked)}.")
         closest = _closest_to_truth(verdict)
-        if truth and closest is not None and closest.label not in {s.label for s in ranked}:
+        best_truth = min((s.truth_rmse for s in ranked if s.truth_rmse is not None), default=None)
+        if truth and closest is not None and best_truth is not None and \
+                not same_value(closest.truth_rmse, best_truth) and closest.label not in {s.label for s in ranked}:
             out.append(f"Closest to the truth: {closest.label}.")
     for line in out:
         terminal.out.print(line, highlight=False, markup=False, soft_wrap=False)  # prose: wrap at spaces
