@@ -357,7 +357,12 @@ def _summary(
             final_metrics.pop("log_loss", None)
         if data.task != "regression":
             classes = class_summary(prepared, output, y)
-    parts = training.summarize(records, restored_epoch)
+    final_figures = None
+    if records and status not in ("diverged", "failed"):  # the weights the run returns (training.final_state)
+        config = prepared.config
+        final_figures = training.final_state(prepared.model, prepared.loss, data,
+                                             training.Regularization(config.l2, config.l1, config.clip_grad))
+    parts = training.summarize(records, restored_epoch, final_figures)
     return RunSummary(
         status=status, epochs=records[-1].epoch if records else 0, train_seconds=seconds,
         final=parts["final"], best=parts["best"], final_metrics=final_metrics,

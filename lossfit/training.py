@@ -297,18 +297,52 @@ class _Stepper:
         return total
 
 
-def summarize(records: list[EpochRecord], restored_epoch: int | None = None) -> dict[str, Any]:
+def final_state(model: Model, loss: Loss, data: TrainingData, regularization: Regularization = Regularization()
+                ) -> dict[str, Any]:
+    """Every figure of the weights the model holds now: what "final" means everywhere in lossfit.
+
+    The summary, metrics.json's `final` and `final_metrics`, the fitted line and
+    the plots all describe the weights a run returns: after its last update, or
+    the ones early stopping restored. A history row cannot always say that (with
+    full batches it is measured *before* its epoch's update; with mini-batches its
+    train loss is a mean along the way), so this measures them afresh:
+
+        train_loss = loss(model(X_train), y_train)     val_loss likewise (None without a split)
+        penalty    = (l2/2)*||w||^2 + l1*||w||_1       metrics: the history's, on validation (else training)
+    """
+    train_out = model.predict(data.X_train)
+    has_val = len(data.X_val) > 0
+    val_out = model.predict(data.X_val) if has_val else train_out
+    weights = [p for p, is_weight in zip(model.params, model.is_weight) if is_weight]
+    reg = regularization
+    penalty = 0.5 * reg.l2 * sum(float(np.vdot(w, w)) for w in weights) + reg.l1 * sum(
+        float(np.abs(w).sum()) for w in weights)
+    score = metrics_module.epoch_scorer(data.task, data.y_val if has_val else data.y_train)
+    return {
+        "train_loss": float(loss.value(train_out, data.y_train, data.w_train)),
+        "val_loss": float(loss.value(val_out, data.y_val, data.w_val)) if has_val else None,
+        "penalty": penalty,
+        **score(loss.predict(val_out)),
+    }
+
+
+def summarize(records: list[EpochRecord], restored_epoch: int | None = None,
+              final_figures: dict[str, Any] | None = None) -> dict[str, Any]:
     """The `final` and `best` parts of metrics.json, from the records of a run.
 
-    `final` describes the weights the model ends with: the last epoch's, or the
-    epoch early stopping restored (`final["epoch"]` says which).
+    `final` describes the weights the model ends with (`final_state`, given as
+    `final_figures`; without it, the last record's figures): after the last epoch,
+    or those of the epoch early stopping restored (`final["epoch"]` says which).
     """
     if not records:
         return {"final": None, "best": None}
     last = records[restored_epoch - 1] if restored_epoch else records[-1]
-    final = {"epoch": last.epoch, "train_loss": last.train_loss, "val_loss": _none_if_nan(last.val_loss),
-             "penalty": last.penalty}
-    final.update(last.metrics)
+    final: dict[str, Any] = {"epoch": last.epoch}
+    if final_figures is not None:
+        final.update(final_figures)
+    else:
+        final.update({"train_loss": last.train_loss, "val_loss": _none_if_nan(last.val_loss),
+                      "penalty": last.penalty, **last.metrics})
     key = "val_loss" if not math.isnan(last.val_loss) else "train_loss"
     finite = [r for r in records if math.isfinite(getattr(r, key))]
     best_record = min(finite, key=lambda r: getattr(r, key)) if finite else last

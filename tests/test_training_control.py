@@ -214,3 +214,22 @@ def test_momentum_swings_are_not_divergence(optimizer, lr):
     result = lossfit.train(optimizer=optimizer, lr=lr, epochs=400)
     assert result.summary.status == "completed"
     assert result.records[-1].train_loss == pytest.approx(min(r.train_loss for r in result.records), rel=1e-6)
+
+
+@pytest.mark.parametrize("options", [{"lr": 0.99}, {"lr": 0.05, "batch_size": 16}, {"lr": 0.3, "l2": 0.1}])
+def test_final_figures_describe_the_weights_the_run_returns(options):
+    """metrics.json's `final`, `final_metrics`, the summary and the fitted line: one set of weights.
+
+    Before, `final` was the last history row, measured before the last update (full
+    batch) or as a mean along the epoch (mini-batches): `lossfit train --lr 0.99`
+    printed val loss 0.1152 beside mse 0.1255.
+    """
+    result = lossfit.train(loss="mse", dataset="linear", epochs=60, **options)
+    final, data, model = result.summary.final, result.prepared.data, result.model
+    assert final["val_loss"] == pytest.approx(result.summary.final_metrics["mse"], rel=1e-12)  # the same number
+    assert final["val_loss"] == pytest.approx(float(np.mean((model.predict(data.X_val) - data.y_val) ** 2)),
+                                              rel=1e-12)
+    assert final["train_loss"] == pytest.approx(float(np.mean((model.predict(data.X_train) - data.y_train) ** 2)),
+                                                rel=1e-12)
+    assert final["penalty"] == pytest.approx(0.5 * options.get("l2", 0.0) * float(model.params[0] @ model.params[0]))
+    assert final["r2"] == pytest.approx(result.summary.final_metrics["r2"], rel=1e-12)
