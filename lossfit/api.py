@@ -24,6 +24,7 @@ from lossfit import data as datasets
 from lossfit import losses, metrics, models, optimizers, schedules, training
 from lossfit._typing import Task
 from lossfit.config import RunConfig, build_config, parse_class_weight
+from lossfit.diagnostics import Diagnostic, diagnose
 from lossfit.errors import ConfigError, DivergenceError, LabelError, TaskMismatchError
 from lossfit.sinks import RunInfo, RunSummary, Sink
 from lossfit.spec import parse_spec
@@ -239,6 +240,7 @@ class Runner:
                  should_stop: Callable[[], bool] = lambda: False) -> None:
         self.prepared, self.sinks, self.should_stop = prepared, list(sinks), should_stop
         self.records: list[EpochRecord] = []
+        self.diagnostics: list[Diagnostic] = []  # what the history says, found when the run ends
         self.status: str | None = None  # set when the run ends
         self.message: str | None = None
         self.restored_epoch: int | None = None
@@ -302,9 +304,8 @@ class Runner:
     def _end(self, status: str, message: str | None = None, restored_epoch: int | None = None) -> None:
         config, records = self.prepared.config, self.records
         self.status, self.restored_epoch = status, restored_epoch
-        if status == "completed":
-            message = convergence_hint(records)
-        elif status == "interrupted":
+        self.diagnostics = diagnose(self.prepared, records, status, lambda: stable_lr_limit(self.prepared))
+        if status == "interrupted":
             message = f"Interrupted after epoch {records[-1].epoch if records else 0} of {config.epochs}."
         elif status == "early_stopped":
             message = (f"Stopped early at epoch {records[-1].epoch}: no improvement for {config.early_stopping} "
@@ -320,7 +321,7 @@ class Runner:
         if self.status is None:
             self._end("interrupted")
         summary = _summary(self.prepared, self.records, self.status or "interrupted", self.train_seconds,
-                           self.message, self.restored_epoch)
+                           self.message, self.restored_epoch, self.diagnostics)
         opened, self._opened = self._opened, []
         for sink in opened:
             sink.close(summary)
@@ -343,7 +344,7 @@ def _close_quietly(sink: Sink, summary: RunSummary) -> None:
 
 def _summary(
     prepared: Prepared, records: list[EpochRecord], status: str, seconds: float, message: str | None,
-    restored_epoch: int | None = None,
+    restored_epoch: int | None = None, diagnostics: Sequence[Diagnostic] = (),
 ) -> RunSummary:
     data = prepared.data
     X, y = (data.X_val, data.y_val) if len(data.X_val) else (data.X_train, data.y_train)
@@ -367,27 +368,8 @@ def _summary(
         status=status, epochs=records[-1].epoch if records else 0, train_seconds=seconds,
         final=parts["final"], best=parts["best"], final_metrics=final_metrics,
         config=prepared.resolved, message=message, data=_describe(prepared.dataset), classes=classes,
+        diagnostics=tuple(d.to_json() for d in diagnostics),
     )
-
-
-def convergence_hint(records: list[EpochRecord], window: float = 0.1, tolerance: float = 0.02) -> str | None:
-    """A note when the last 10% of the epochs still made more than 2% of the run's progress.
-
-    Progress is the decrease of the training loss from epoch 1; measuring the
-    last stretch against it (not against the loss itself) keeps quiet about a
-    loss creeping towards zero, as logistic loss does forever on separable data.
-    """
-    span = max(5, int(len(records) * window))
-    if len(records) <= span:
-        return None
-    first, before, last = records[0].train_loss, records[-span - 1].train_loss, records[-1].train_loss
-    if not all(math.isfinite(v) for v in (first, before, last)) or first <= last:
-        return None
-    share = (before - last) / (first - last)
-    if share <= tolerance:
-        return None
-    return (f"The training loss was still falling at the end ({share:.0%} of the run's progress came in the "
-            f"last {span} epochs): try more --epochs or a larger --lr.")
 
 
 def fitted_line(prepared: Prepared) -> tuple[float, float] | None:

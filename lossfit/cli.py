@@ -199,6 +199,8 @@ def _print_summary(terminal: Any, prepared: Any, summary: Any) -> None:
     if summary.message:
         terminal.err.print(summary.message, style="yellow" if summary.status != "diverged" else "bold red",
                            highlight=False, markup=False)
+    for diagnostic in summary.diagnostics:  # what the history says, and what to change
+        terminal.err.print(diagnostic["message"], style="yellow", highlight=False, markup=False)
     final = summary.final or {}
     words = {"completed": "Finished", "interrupted": "Interrupted", "diverged": "Diverged",
              "early_stopped": "Stopped early"}

@@ -351,6 +351,7 @@ class Standing:
     share_below: float | None = None  # regression: share of training targets below the prediction
     quantile: float | None = None  # the quantile the loss estimates (quantile tau; mae 0.5)
     message: str | None = None
+    diagnostics: tuple[dict[str, str], ...] = ()  # what its history says (lossfit.diagnostics)
 
     def score(self, metric: str) -> float | None:
         value = self.truth_rmse if metric == TRUTH_METRIC else self.metrics.get(metric)
@@ -403,7 +404,8 @@ def _standing(plan_: Race, entry: Entry, summary: RunSummary, X: np.ndarray, y: 
     prepared, dataset = entry.prepared, plan_.dataset
     settings = {key: prepared.resolved.get(key) for key in plan_.varying}
     standing = Standing(entry.label, entry.folder, settings, summary.status, summary.epochs,
-                        summary.train_seconds, {}, message=summary.message, quantile=quantile_of(prepared.loss))
+                        summary.train_seconds, {}, message=summary.message, quantile=quantile_of(prepared.loss),
+                        diagnostics=summary.diagnostics)
     if summary.status in ("diverged", "failed") or not summary.epochs:
         return standing
     with np.errstate(all="ignore"):
@@ -499,6 +501,7 @@ def summary_json(plan_: Race, verdict: Verdict, summaries: Sequence[RunSummary],
             "label": standing.label, "folder": standing.folder, "settings": standing.settings,
             "rank": standing.rank, "status": standing.status, "epochs": standing.epochs,
             "train_seconds": standing.seconds, "metrics": standing.metrics, "message": standing.message,
+            "diagnostics": list(standing.diagnostics),
             "final": summary.final,
         }
         if plan_.task == "regression":

@@ -44,6 +44,7 @@ class RunSummary:
     classes: dict[str, Any] | None = None  # classification: per-class report and confusion matrix
     out_dir: Path | None = None
     files: tuple[str, ...] = ()
+    diagnostics: tuple[dict[str, str], ...] = ()  # what the history says: {"kind", "message"} (diagnostics.py)
 
     def to_json(self) -> dict[str, Any]:
         from lossfit import __version__
@@ -58,6 +59,7 @@ class RunSummary:
                 "final_metrics": self.final_metrics,
                 "classes": self.classes,
                 "message": self.message,
+                "diagnostics": list(self.diagnostics),
                 "data": self.data,
                 "run_dir": str(self.out_dir) if self.out_dir else None,
                 "files": list(self.files),

@@ -138,6 +138,9 @@ def print_verdict(terminal: Any, result: Any) -> None:
         if standing.message:
             style = "bold red" if standing.status in ("diverged", "failed") else "yellow"
             terminal.err.print(f"{standing.label}: {standing.message}", style=style, highlight=False, markup=False)
+        for diagnostic in standing.diagnostics:
+            terminal.err.print(f"{standing.label}: {diagnostic['message']}", style="yellow", highlight=False,
+                               markup=False)
     metric = verdict.metric
     shown = [m for m in TASK_METRICS[race.task] if m not in ("mse", "r2", TRUTH_METRIC)]  # R², MSE: summary files
     others = [m for m in shown if m != metric]
