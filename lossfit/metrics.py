@@ -38,16 +38,29 @@ AnyArray = npt.ArrayLike
 Labels = npt.NDArray[Any]  # targets or predictions: the dtype (int, bool, float) is known only at run time
 
 
-def _pair(y_pred: AnyArray, y_true: AnyArray, what: str) -> tuple[Labels, Labels]:
+def _pair(y_pred: AnyArray, y_true: AnyArray, what: str, names: tuple[str, str] = ("y_pred", "y_true")
+          ) -> tuple[Labels, Labels]:
     p, t = np.asarray(y_pred), np.asarray(y_true)
     if p.shape != t.shape:
         raise ShapeError(
-            f"{what}: y_pred has shape {p.shape} but y_true has shape {t.shape}; "
-            "expected the same shape (arguments are y_pred, y_true)."
+            f"{what}: {names[0]} has shape {p.shape} but {names[1]} has shape {t.shape}; "
+            f"expected the same shape (arguments are {names[0]}, {names[1]})."
         )
     if p.size == 0:
         raise DataError(f"{what}: got no samples; a metric needs at least one.")
+    for name, array in zip(names, (p, t)):
+        _check_finite(array, what, name)
     return p, t
+
+
+def _check_finite(array: Labels, what: str, name: str) -> None:
+    """NaN or inf in a metric's input is refused (as scikit-learn does), naming the argument."""
+    if array.dtype.kind in "fc" and not np.isfinite(array).all():
+        bad = np.flatnonzero(~np.isfinite(array.ravel()))
+        raise DataError(
+            f"{what}: {name} holds {array.ravel()[bad[0]]} at position {int(bad[0])} ({len(bad)} non-finite "
+            "values); a metric needs finite numbers."
+        )
 
 
 # --- regression -------------------------------------------------------------------------
@@ -66,10 +79,19 @@ def mse(y_pred: AnyArray, y_true: AnyArray) -> float:
 def rmse(y_pred: AnyArray, y_true: AnyArray) -> float:
     """Root mean squared error, sqrt(mse). Prediction first (reverse of sklearn).
 
+    2-D targets (n, d): the mean of the d per-column RMSEs, as scikit-learn's
+    ``root_mean_squared_error`` (multioutput="uniform_average"); not the root of the overall mean.
+
     >>> rmse([1.0, 2.0], [1.0, 4.0])
     1.4142135623730951
+    >>> rmse([[0.0, 0.0], [0.0, 0.0]], [[1.0, 3.0], [1.0, 3.0]])  # columns 1 and 3: (1 + 3) / 2
+    2.0
     """
-    return math.sqrt(mse(y_pred, y_true))
+    p, t = _pair(y_pred, y_true, "rmse")
+    squared = (t.astype(np.float64) - p) ** 2
+    if squared.ndim == 1:
+        return math.sqrt(float(np.mean(squared)))
+    return float(np.mean(np.sqrt(squared.reshape(len(squared), -1).mean(axis=0))))
 
 
 def mae(y_pred: AnyArray, y_true: AnyArray) -> float:
@@ -118,10 +140,17 @@ def r2(y_pred: AnyArray, y_true: AnyArray, *, force_finite: bool = True) -> floa
 def accuracy(y_pred: AnyArray, y_true: AnyArray) -> float:
     """Fraction of predicted labels equal to the true ones. Prediction first (reverse of sklearn).
 
+    2-D label arrays (multilabel rows) count a row as right only when all of it
+    is: scikit-learn's subset accuracy.
+
     >>> accuracy([0, 1, 2, 2], [0, 1, 1, 2])
     0.75
+    >>> accuracy([[1, 0], [1, 1]], [[1, 0], [0, 1]])
+    0.5
     """
     p, t = _pair(y_pred, y_true, "accuracy")
+    if p.ndim > 1:
+        return float(np.mean(np.all((p == t).reshape(len(p), -1), axis=1)))
     return float(np.mean(p == t))
 
 
@@ -133,13 +162,19 @@ def _counts(
     if p.ndim != 1:
         raise ShapeError(f"{what}: expected 1-D label arrays, got shape {p.shape}.")
     labels = np.union1d(p, t)
-    if average == "auto":
-        average = "binary" if np.isin(labels, (0, 1)).all() else "macro"
-    if average == "binary":
-        if not np.isin(labels, (0, 1)).all():
+    if average == "auto":  # binary where scikit-learn's default (pos_label=1) applies; else macro
+        binary = len(labels) == 1 or np.isin(labels, (0, 1)).all() or np.isin(labels, (-1, 1)).all()
+        average = "binary" if binary else "macro"
+    if average == "binary":  # scikit-learn's default: pos_label=1
+        if len(labels) > 2:
             raise LabelError(
-                f"{what}: binary averaging needs labels in {{0, 1}}, got {labels.tolist()}; "
+                f"{what}: binary averaging needs two labels, got {labels.tolist()}; "
                 "use average='macro' for multiclass labels."
+            )
+        if len(labels) == 2 and 1 not in labels:
+            raise LabelError(
+                f"{what}: binary averaging counts label 1 as the positive class, got labels {labels.tolist()}; "
+                "encode the positive class as 1, or use average='macro'."
             )
         labels = np.array([1])
     elif average != "macro":
@@ -164,14 +199,15 @@ def precision(
 ) -> float:
     """TP / (TP + FP). Prediction first (reverse of sklearn).
 
-    ``average="auto"`` is binary (positive label 1) when every label is 0 or 1,
-    else the unweighted mean over the labels present in y_true or y_pred
-    (macro). No positive prediction gives `zero_division` (0.0, sklearn's default).
+    ``average="auto"`` is binary (positive label 1, scikit-learn's default) for
+    labels 0/1, -1/+1 or a single label, else the unweighted mean over the labels
+    present in y_true or y_pred (macro). No positive prediction gives
+    `zero_division` (0.0, sklearn's default), also when label 1 never occurs.
 
     >>> precision([1, 1, 0, 0], [1, 0, 0, 1])
     0.5
-    >>> precision([0, 0], [1, 0])
-    0.0
+    >>> precision([0, 0], [1, 0]), precision([-1, -1], [-1, -1])
+    (0.0, 0.0)
     """
     tp, n_pred, _ = _counts(y_pred, y_true, "precision", average)
     return _ratio(tp, n_pred, zero_division)
@@ -223,7 +259,7 @@ def roc_auc(y_score: AnyArray, y_true: AnyArray) -> float:
     >>> roc_auc([0.5, 0.5], [0, 1])  # a tie counts one half
     0.5
     """
-    s, t = _pair(y_score, y_true, "roc_auc")
+    s, t = _pair(y_score, y_true, "roc_auc", ("y_score", "y_true"))
     if s.ndim != 1:
         raise ShapeError(f"roc_auc: expected 1-D scores (binary), got shape {s.shape}.")
     labels = np.unique(t)
@@ -246,15 +282,24 @@ def log_loss(y_proba: AnyArray, y_true: AnyArray) -> float:
     """Mean cross-entropy from probabilities. Prediction first (reverse of sklearn).
 
     ``-(1/N) sum_i log clip(p_i[y_i], eps, 1 - eps)``, eps = float64 machine
-    epsilon, as scikit-learn 1.9 (rows are not renormalized). A 1-D `y_proba`
-    is P(class 1) for binary labels; a 2-D one has a column per class and
-    y_true holds class indices. Probabilities, not logits: see `sigmoid`/`softmax`.
+    epsilon, as scikit-learn 1.9 (rows are not renormalized). A 1-D `y_proba`,
+    or a single column (n, 1), is P(class 1) for binary labels; a 2-D one has a
+    column per class and y_true holds class indices. Probabilities in [0, 1], not
+    logits (see `sigmoid`/`softmax`): anything else is refused, as are NaN and inf.
 
     >>> round(log_loss([0.9, 0.2], [1, 0]), 6)  # -(ln 0.9 + ln 0.8) / 2
     0.164252
     """
     p = np.asarray(y_proba, dtype=np.float64)
     t = np.asarray(y_true)
+    _check_finite(p, "log_loss", "y_proba")
+    _check_finite(t, "log_loss", "y_true")
+    if p.size and (p.min() < 0.0 or p.max() > 1.0):
+        bad = p.min() if p.min() < 0.0 else p.max()
+        raise DataError(f"log_loss: y_proba holds {bad}, not a probability; expected values in [0, 1] "
+                        "(for logits or scores, apply `sigmoid` or `softmax` first).")
+    if p.ndim == 2 and p.shape[1] == 1:
+        p = p[:, 0]  # one column: P(class 1), as scikit-learn reads it
     if p.ndim == 1:
         p = np.column_stack([1.0 - p, p])
     if p.ndim != 2 or t.ndim != 1 or len(p) != len(t):
