@@ -137,15 +137,21 @@ class BCE(BinaryLoss):
     def pointwise(self, y_pred: Array, y_true: Array) -> tuple[Array, Array]:
         z = y_pred
         e = np.exp(-np.abs(z))  # in (0, 1]: no overflow at z = -1000
-        softplus = np.maximum(z, 0.0) + np.log1p(e)  # log(1 + exp(z))
+        log1p_e = np.log1p(e)
         inv = 1.0 / (1.0 + e)
-        sigmoid = np.where(z >= 0, inv, e * inv)
+        small = e * inv  # sigmoid(-|z|): the smaller of sigmoid(z) and sigmoid(-z), never 1 - something
         if self.pos_weight is None:
-            return softplus - y_true * z, sigmoid - y_true
+            # softplus(z) - y z = (max(z, 0) - y z) + log1p(exp(-|z|)): adding the small log1p last keeps
+            # its digits where the textbook (z + log1p) - z cancels (y = 1, z = 20 keeps 8 digits, z = 40 none)
+            loss = (np.maximum(z, 0.0) - y_true * z) + log1p_e
+            # sigmoid(z) - y, as (1 - y) - sigmoid(-z) for z >= 0: exact for y = 1 where 1/(1+e) - 1 cancels
+            return loss, np.where(z >= 0, (1.0 - y_true) - small, small - y_true)
         w = self.pos_weight
-        # softplus(-z) = softplus(z) - z; sigmoid(-z) = 1 - sigmoid(z)
-        loss = (1.0 - y_true) * softplus + w * y_true * (softplus - z)
-        return loss, (1.0 - y_true) * sigmoid - w * y_true * (1.0 - sigmoid)
+        # (1 - y) softplus(z) + w y softplus(-z), each softplus and sigmoid computed directly
+        loss = (1.0 - y_true) * (np.maximum(z, 0.0) + log1p_e) + w * y_true * (np.maximum(-z, 0.0) + log1p_e)
+        positive = z >= 0
+        sigmoid_z, sigmoid_minus_z = np.where(positive, inv, small), np.where(positive, small, inv)
+        return loss, (1.0 - y_true) * sigmoid_z - w * y_true * sigmoid_minus_z
 
 
 @dataclass(frozen=True)

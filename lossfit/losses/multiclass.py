@@ -27,16 +27,29 @@ from lossfit.losses.base import (
 )
 
 
-def _log_softmax_parts(z: Array) -> tuple[Array, Array, Array]:
-    """Shifted logits s = z - max(z), their exps and log(sum exp s), per row.
+def _log_softmax_parts(z: Array) -> tuple[Array, Array, Array, Array]:
+    """Shifted logits s = z - max(z), the softmax, log(sum exp s) and rest = sum exp s - 1, per row.
 
     log-sum-exp: logsumexp(z) = max(z) + log(sum(exp(z - max(z)))); every shifted
-    exponent is <= 0, so nothing overflows and the largest term is exactly 1.
+    exponent is <= 0, so nothing overflows and the largest term is exactly 1. The
+    sum is 1 + rest, with rest summed without that 1 (which would swallow the low
+    digits of a tiny rest) and log1p(rest) for the log: a confident, correct row
+    has a loss of about rest, and keeps all its digits.
     """
     s = z - z.max(axis=1, keepdims=True)
     e = np.exp(s)
-    total = e.sum(axis=1, keepdims=True)
-    return s, e / total, np.log(total)
+    total = np.einsum("ij->i", e)[:, None]
+    below = np.einsum("ij,ij->i", e, s < 0.0)[:, None]  # the sum without the maxima
+    # below the max the sum is exact; total - 1 is exact enough once rest >= 1 (and counts tied maxima,
+    # which only happen then: a second maximum adds 1)
+    rest = np.where(total < 2.0, below, total - 1.0)
+    return s, e / (1.0 + rest), np.log1p(rest), rest
+
+
+def _p_minus_one(p_y: Array, s_y: Array, rest: Array) -> Array:
+    """p_y - 1 per row; where y holds the maximum (s_y = 0, p_y = 1/(1 + rest)) as -rest/(1 + rest),
+    which keeps the digits the subtraction from a p_y close to 1 would cancel."""
+    return np.where(s_y == 0.0, 0.0 - rest / (1.0 + rest), p_y - 1.0)  # 0.0 - x: +0.0 when rest is 0
 
 
 @dataclass(frozen=True)
@@ -202,13 +215,14 @@ class CrossEntropy(MulticlassLoss):
 
     def pointwise(self, y_pred: Array, y_true: np.ndarray) -> tuple[Array, Array]:
         """Unweighted per-row losses and gradients; class_weight is applied in value_and_grad."""
-        s, p, log_total = _log_softmax_parts(y_pred)
+        s, p, log_total, rest = _log_softmax_parts(y_pred)
         rows = np.arange(s.shape[0])
         eps = self.label_smoothing
         # loss = logsumexp(z) - sum q z = log_total - sum q s (the max cancels since sum q = 1)
         if eps == 0.0:
-            loss = log_total[:, 0] - s[rows, y_true]
-            p[rows, y_true] -= 1.0
+            s_y = s[rows, y_true]
+            loss = log_total[:, 0] - s_y
+            p[rows, y_true] = _p_minus_one(p[rows, y_true], s_y, rest[:, 0])
             return loss, p
         k = s.shape[1]
         loss = log_total[:, 0] - (1.0 - eps) * s[rows, y_true] - (eps / k) * s.sum(axis=1)
@@ -227,7 +241,7 @@ class CrossEntropy(MulticlassLoss):
                 d /= count
                 return float(loss.sum()) / count, d
             return weighted_mean(loss, d, sample_weight)
-        s, p, log_total = _log_softmax_parts(y_pred)
+        s, p, log_total, rest = _log_softmax_parts(y_pred)
         n, k = s.shape
         rows = np.arange(n)
         eps = self.label_smoothing
@@ -236,7 +250,7 @@ class CrossEntropy(MulticlassLoss):
         nll = log_total - s  # (n, k): -log softmax
         loss = (1.0 - eps) * w_t * nll[rows, y_true]
         d = ((1.0 - eps) * w_t)[:, None] * p
-        d[rows, y_true] -= (1.0 - eps) * w_t
+        d[rows, y_true] = (1.0 - eps) * w_t * _p_minus_one(p[rows, y_true], s[rows, y_true], rest[:, 0])
         if eps:
             # torch weights the smoothing term per class: eps/k * sum_k w_k (-log p_k)
             r = (eps / k) * row_w
@@ -472,7 +486,7 @@ class KLDiv(MulticlassLoss):
         return target
 
     def pointwise(self, y_pred: Array, y_true: Array) -> tuple[Array, Array]:
-        s, p, log_total = _log_softmax_parts(y_pred)
+        s, p, log_total, _ = _log_softmax_parts(y_pred)
         q = y_true
         log_p = s - log_total
         # q log q with 0 log 0 = 0 (xlogy): log(1) = 0 where q == 0, no log(0) warning

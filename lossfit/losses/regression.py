@@ -282,9 +282,11 @@ class LogCosh(RegressionLoss):
     def pointwise(self, y_pred: Array, y_true: Array) -> tuple[Array, Array]:
         r = y_pred - y_true
         a = np.abs(r)
-        # log(cosh r) = |r| + log(1 + exp(-2|r|)) - log 2: exp(-2|r|) <= 1, never overflows
-        loss = a + np.log1p(np.exp(-2.0 * a)) - _LOG2
-        return loss, np.tanh(r)
+        # large |r|: log(cosh r) = |r| + log(1 + exp(-2|r|)) - log 2, where exp(-2|r|) <= 1 never overflows;
+        # small |r| (that form cancels to rounding noise): log(cosh r) = log1p(2 sinh(r/2)^2), exact near 0
+        large = a + np.log1p(np.exp(-2.0 * a)) - _LOG2
+        small = np.log1p(2.0 * np.sinh(0.5 * np.minimum(a, 1.0)) ** 2)
+        return np.where(a < 1.0, small, large), np.tanh(r)
 
 
 @dataclass(frozen=True)
