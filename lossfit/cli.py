@@ -159,8 +159,8 @@ def train(
     with warnings.catch_warnings(record=True) as caught:  # e.g. "no gradient given: differentiating numerically"
         warnings.simplefilter("always")
         prepared = api.prepare(run_config)
-    for warning in caught:
-        terminal.note(f"Note: {warning.message}")
+    for message in dict.fromkeys(str(w.message) for w in caught):  # the data file may be read more than once
+        terminal.note(f"Note: {message}")
     out_dir = Path(run_config.out) if run_config.out else runs.default_run_dir(
         prepared.dataset.name, prepared.loss.name, run_config.optimizer
     )

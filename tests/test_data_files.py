@@ -33,6 +33,7 @@ def test_semicolon_and_tab_delimiters() -> None:
         np.testing.assert_array_equal(t.y, [3.5, 4.0, 7.5, 4.5, 8.0, 8.5])
 
 
+@pytest.mark.filterwarnings("ignore:the target .* whole-number values")
 def test_header_detection_and_override() -> None:
     t = read_file(CSV / "no_header.csv")  # numeric first row: no header
     assert t.X.shape == (8, 2) and t.feature_names == ("column1", "column2")
@@ -71,6 +72,7 @@ def test_missing_values_dropped_and_counted() -> None:
     assert only_a.dropped_rows == 5  # rows missing a or y
 
 
+@pytest.mark.filterwarnings("ignore:the target .* whole-number values")
 def test_task_inference_and_override() -> None:
     assert read_file(CSV / "multiclass.csv").class_names == ("high", "low", "mid")
     assert read_file(CSV / "integer_levels.csv").task == "multiclass"
@@ -98,6 +100,7 @@ def test_load_file_records_source_and_scaling() -> None:
     assert data.task_of(str(CSV / "categorical.csv"), target="shape") == "binary"
 
 
+@pytest.mark.filterwarnings("ignore:the target .* whole-number values")
 def test_npz(tmp_path: Path) -> None:
     rng = np.random.default_rng(0)
     X = rng.normal(size=(30, 3))
@@ -207,3 +210,30 @@ def test_is_file_and_name_of(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     assert data.is_file("prices") and not data.is_file("iris") and data.is_file("x.TSV")
     assert data.name_of("prices") == "prices" and data.name_of("spirals(classes=4)") == "spirals"
     assert data.load("prices", seed=0, val_split=0.2).source == "file"
+
+
+@pytest.mark.parametrize("kind", ["npz", "csv"])
+def test_float_zero_one_targets_are_binary_and_said_so(tmp_path, kind):
+    """Issue 9: a target stored as 0.0/1.0 floats was taken for regression, so --loss bce refused it."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((40, 2))
+    y = (X[:, 0] > 0).astype(np.float64)
+    path = tmp_path / f"floats.{kind}"
+    if kind == "npz":
+        np.savez(path, X=X, y=y)
+    else:
+        path.write_text("a,b,label\n" + "".join(f"{float(a)!r},{float(b)!r},{float(t)!r}\n" for (a, b), t in zip(X, y)))
+    with pytest.warns(UserWarning, match=r"holds 2 whole-number values \(0, 1\): read as binary class labels"):
+        table = read_file(path)
+    assert table.task == "binary" and table.class_names == ("0", "1")
+    assert table.y.tolist() == y.astype(int).tolist()
+    with pytest.warns(UserWarning):
+        assert read_file(path, task=None).task == "binary"
+    assert read_file(path, task="regression").task == "regression"  # the override is silent
+    # 0.5 is not a whole number: regression, as before
+    y_half = y * 0.5
+    if kind == "npz":
+        np.savez(path, X=X, y=y_half)
+    else:
+        path.write_text("a,b,label\n" + "".join(f"{float(a)!r},{float(b)!r},{float(t)!r}\n" for (a, b), t in zip(X, y_half)))
+    assert read_file(path).task == "regression"

@@ -23,9 +23,10 @@ Rules (each failure is a one-line `DataError` naming the file and the fix):
 - A text feature column is one-hot encoded (columns ``name=value``, categories
   sorted); a numeric column with a stray text value is an error that names the
   value and its line.
-- Task: text targets, and integer targets with at most 10 distinct values that
-  repeat (at most half as many levels as rows), are classification (2 classes:
-  binary, more: multiclass); anything else is regression. ``task`` overrides. Class labels are mapped to indices in sorted
+- Task: text targets, and whole-number targets (``1`` or ``1.0``, whatever the
+  dtype) with at most 10 distinct values that repeat (at most half as many levels
+  as rows), are classification (2 classes: binary, more: multiclass), said in a
+  warning; anything else is regression. ``task`` overrides. Class labels are mapped to indices in sorted
   order (the ``LabelEncoder`` convention) and their names kept.
 """
 
@@ -34,6 +35,7 @@ from __future__ import annotations
 import csv
 import math
 import os
+import warnings
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -360,13 +362,23 @@ def _target_column(
             f"({', '.join(classes[:8])}{', ...' if len(classes) > 8 else ''}); use task multiclass."
         )
     inferred: Task = task or ("binary" if len(classes) == 2 else "multiclass")
+    if task is None and numeric:  # say so: a number read as a class label is a choice the user may not want
+        shown = ", ".join(classes[:6]) + (", ..." if len(classes) > 6 else "")
+        warnings.warn(
+            f"the target `{name}` of {where.removeprefix('Dataset file ')} holds {len(classes)} whole-number values "
+            f"({shown}): read as {inferred} class labels. Use --task regression to fit it as a number.",
+            stacklevel=2,
+        )
     return y.astype(np.int64), inferred, classes
 
 
 def _few_integer_levels(values: list[str]) -> bool:
+    """Whole numbers (`1`, `1.0`, `1e0` alike: scikit-learn's type_of_target ignores the dtype) in a few levels."""
     try:
-        levels = {int(v) for v in values}
+        levels = {float(v) for v in values}
     except ValueError:
+        return False
+    if not all(math.isfinite(level) and level.is_integer() for level in levels):
         return False
     return len(levels) <= MAX_INTEGER_CLASSES and 2 * len(levels) <= len(values)
 
@@ -432,7 +444,7 @@ def read_npz(path: str | os.PathLike[str], *, task: Task | None = None) -> Table
     if y.dtype.kind in "US":
         values = [str(v) for v in y]
     elif y.dtype.kind == "f":
-        values = [repr(float(v)) for v in y]  # floats are never few integer levels
+        values = [repr(float(v)) for v in y]  # whole-number floats (0.0, 1.0) count as levels, as integers do
     else:
         values = [str(int(v)) for v in y]
     y_out, task_, classes = _target_column(where, "y", values, task)
