@@ -248,10 +248,6 @@ class Runner:
         self._opened: list[Sink] = []
         self._loop: Any = None
 
-    @property
-    def done(self) -> bool:
-        return self.status is not None
-
     def info(self) -> RunInfo:
         prepared, config = self.prepared, self.prepared.config
         return RunInfo(
@@ -350,7 +346,8 @@ def _summary(
     X, y = (data.X_val, data.y_val) if len(data.X_val) else (data.X_train, data.y_train)
     final_metrics: dict[str, float] = {}
     classes: dict[str, Any] | None = None
-    if records and status not in ("diverged", "failed"):
+    final_figures = None
+    if records and status not in ("diverged", "failed"):  # all of it describes the weights the run returns
         output = prepared.loss.predict(prepared.model.predict(X))
         final_metrics = metrics.final_metrics(data.task, output, y)
         if prepared.loss.probability_link not in ("sigmoid", "softmax"):
@@ -358,8 +355,6 @@ def _summary(
             final_metrics.pop("log_loss", None)
         if data.task != "regression":
             classes = class_summary(prepared, output, y)
-    final_figures = None
-    if records and status not in ("diverged", "failed"):  # the weights the run returns (training.final_state)
         config = prepared.config
         final_figures = training.final_state(prepared.model, prepared.loss, data,
                                              training.Regularization(config.l2, config.l1, config.clip_grad))

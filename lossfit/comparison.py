@@ -44,10 +44,8 @@ TASK_METRICS: dict[str, tuple[str, ...]] = {
     "binary": ("f1", "accuracy", "precision", "recall", "roc_auc", "log_loss"),
     "multiclass": ("accuracy", "f1", "precision", "recall", "log_loss"),
 }
-LOWER_IS_BETTER = frozenset({"mae", "rmse", "mse", "log_loss", TRUTH_METRIC})
-METRIC_NAMES = {"mae": "MAE", "rmse": "RMSE", "mse": "MSE", "r2": "R²", "f1": "F1", "accuracy": "accuracy",
-                "precision": "precision", "recall": "recall", "roc_auc": "ROC AUC", "log_loss": "log loss",
-                TRUTH_METRIC: "RMSE to the noiseless truth"}
+LOWER_IS_BETTER = metrics.LOWER_IS_BETTER
+METRIC_NAMES = metrics.NAMES
 
 
 @dataclass
@@ -86,13 +84,21 @@ class Race:
         return self.metric if self.metric in per_epoch else DEFAULT_METRIC[self.task]
 
     @property
-    def title(self) -> str:
-        """`loss: mse vs mae vs huber on outliers`: what was compared, on what (the dataset as given)."""
-        what = ", ".join(self.varying)
-        dataset = self.config.dataset or self.dataset.name
+    def dataset_label(self) -> str:
+        """The dataset as the user gave it (`outliers`, `moons(noise=0.3)`), a file by its name."""
         if self.dataset.source == "file":
-            dataset = self.dataset.name
-        return f"{what}: {' vs '.join(e.label for e in self.entries)} on {dataset}"
+            return str(self.dataset.name)
+        return self.config.dataset or str(self.dataset.name)
+
+    @property
+    def title(self) -> str:
+        """`loss: mse vs mae vs huber on outliers`: what was compared, on what."""
+        return f"{', '.join(self.varying)}: {' vs '.join(e.label for e in self.entries)} on {self.dataset_label}"
+
+    @property
+    def short_title(self) -> str:
+        """`optimizer, lr: 8 variants on linear`, for narrow terminals."""
+        return f"{', '.join(self.varying)}: {len(self.entries)} variants on {self.dataset_label}"
 
     def shared(self) -> dict[str, Any]:
         """The resolved settings every variant shares (the first's config without the varying keys)."""
@@ -177,7 +183,7 @@ def _check_metric_applies(race: Race, where: str) -> list[str]:
             )
         if without:
             return [f"{', '.join(without)} give scores, not probabilities: no log loss, ranked last."]
-    if race.metric == TRUTH_METRIC and truth_of(race.dataset, None) is None:
+    if race.metric == TRUTH_METRIC and datasets.true_target(race.dataset, race.dataset.X_train[:1]) is None:
         raise ConfigError(
             f"{where} {TRUTH_METRIC} needs a generated dataset whose noiseless target is known "
             "(linear, outliers, heavy_tailed, heteroscedastic, sine, polynomial, friedman1, counts); "
@@ -417,7 +423,7 @@ def _standing(plan_: Race, entry: Entry, summary: RunSummary, X: np.ndarray, y: 
             standing.metrics.pop("log_loss", None)  # scores are not probabilities (hinge, perceptron...)
         if dataset.task != "regression":
             return standing
-        truth = truth_of(dataset, standing.quantile, X)
+        truth = datasets.true_target(dataset, X, standing.quantile)
         if truth is not None:
             standing.truth_rmse = float(np.sqrt(np.mean((output - truth) ** 2)))
         train_output = prepared.loss.predict(prepared.model.predict(dataset.X_train))
@@ -425,8 +431,7 @@ def _standing(plan_: Race, entry: Entry, summary: RunSummary, X: np.ndarray, y: 
     line = api.fitted_line(prepared)
     if line is not None and prepared.loss.probability_link != "exp":
         standing.slope, standing.intercept = line
-        true_line = _generator(dataset)
-        known = true_line.true_line(standing.quantile) if true_line is not None else None
+        known = datasets.true_line(dataset, standing.quantile)
         if known is not None:
             standing.true_slope, standing.true_intercept = known
     return standing
@@ -457,29 +462,10 @@ def quantile_of(loss: Any) -> float | None:
     return None
 
 
-def _generator(dataset: Any) -> Any:
-    if dataset.source != "generator":
-        return None
-    return datasets.generator(dataset.spec)
-
-
-def truth_of(dataset: Any, quantile: float | None, X: np.ndarray | None = None) -> np.ndarray | None:
-    """The noiseless target (or its quantile) at standardized inputs X, when the generator knows it."""
-    gen = _generator(dataset)
-    if gen is None:
-        return None
-    X = dataset.X_val[:1] if X is None else X
-    if not len(X):
-        X = dataset.X_train[:1]
-    truth = gen.truth(dataset.raw_X(X), quantile)
-    return None if truth is None else np.asarray(truth, dtype=np.float64)
-
-
 def _describe_truth(dataset: Any, standings: Sequence[Standing]) -> str | None:
     if dataset.task != "regression" or all(s.truth_rmse is None for s in standings):
         return None
-    gen = _generator(dataset)
-    line = gen.true_line(None) if gen is not None else None
+    line = datasets.true_line(dataset)
     what = f"the noiseless line y = {line[0]:g}·x + {line[1]:g}" if line else f"the noiseless target of {dataset.name}"
     quantiles = sorted({s.quantile for s in standings if s.quantile not in (None, 0.5)})
     extra = f" (for a quantile loss, the true quantile line at its tau)" if quantiles else ""

@@ -25,6 +25,7 @@ from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
+from lossfit.metrics import LOWER_IS_BETTER, NAMES
 from lossfit.display import REFRESH_PER_SECOND, Terminal, format_number, sparkline
 from lossfit.training import EpochRecord
 
@@ -62,12 +63,9 @@ class BoardState:
 
     @classmethod
     def of(cls, race: Any) -> BoardState:
-        from lossfit.comparison import LOWER_IS_BETTER, METRIC_NAMES
-
         metric = race.live_metric
         split = "val" if len(race.dataset.X_val) else "train"
-        short = f"{', '.join(race.varying)}: {len(race.entries)} variants on {race.title.rsplit(' on ', 1)[-1]}"
-        return cls(race.title, short, metric, f"{split} {METRIC_NAMES.get(metric, metric)}", metric in LOWER_IS_BETTER,
+        return cls(race.title, race.short_title, metric, f"{split} {NAMES.get(metric, metric)}", metric in LOWER_IS_BETTER,
                    race.config.epochs, len(race.dataset.X_train), len(race.dataset.X_val),
                    [Lane(entry.label) for entry in race.entries])
 

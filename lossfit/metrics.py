@@ -32,6 +32,12 @@ from lossfit.errors import ConfigError, DataError, LabelError, ShapeError
 MAIN: dict[str, str] = {"regression": "r2", "binary": "accuracy", "multiclass": "accuracy"}
 """The headline metric of each task (higher is better for all three)."""
 
+NAMES: dict[str, str] = {"mae": "MAE", "rmse": "RMSE", "mse": "MSE", "r2": "R²", "f1": "F1", "accuracy": "accuracy",
+                         "precision": "precision", "recall": "recall", "roc_auc": "ROC AUC", "log_loss": "log loss",
+                         "truth_rmse": "RMSE to the noiseless truth"}
+"""How tables, plots and sentences name each metric (truth_rmse: distance to a generator's noiseless target)."""
+LOWER_IS_BETTER = frozenset({"mae", "rmse", "mse", "log_loss", "truth_rmse"})
+
 _EPS = float(np.finfo(np.float64).eps)
 Average = Literal["auto", "binary", "macro"]
 AnyArray = npt.ArrayLike

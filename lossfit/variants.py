@@ -163,10 +163,6 @@ def expand(lists: dict[str, list[Any]]) -> list[Variant]:
     return [Variant(i, dict(zip(keys, combo))) for i, combo in enumerate(itertools.product(*varying.values()))]
 
 
-def what_varies(variants: list[Variant]) -> list[str]:
-    return list(variants[0].settings) if variants else []
-
-
 FLOAT_KEYS = ("lr", "val_split", "l2", "l1", "clip_grad", "min_delta")
 INT_KEYS = ("epochs", "seed", "early_stopping")
 

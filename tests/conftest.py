@@ -31,3 +31,4 @@ def workdir(tmp_path):
 
 def pytest_configure(config):
     os.environ.setdefault("MPLBACKEND", "Agg")
+

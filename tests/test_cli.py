@@ -5,13 +5,13 @@ from __future__ import annotations
 import csv
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+
+from _running import ctrl_c_once_running
 
 RUN_FILES = {"config.toml", "history.csv", "metrics.json", "loss_curve.png"}
 
@@ -223,21 +223,10 @@ def test_help_imports_neither_numpy_nor_matplotlib():
 
 
 def test_ctrl_c_stops_after_the_epoch_and_keeps_everything(tmp_path):
-    env = {**os.environ, "NO_COLOR": "1"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "lossfit", "train", "--epochs", "100000000", "--progress", "plain",
-         "--out", str(tmp_path / "stopped")],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-    )
-    try:
-        assert process.stderr.readline().startswith("lossfit ")  # the header: training has started
-        assert process.stderr.readline().startswith("epoch")
-        time.sleep(0.3)
-        process.send_signal(signal.SIGINT)
-        stdout, stderr = process.communicate(timeout=60)
-    finally:
-        process.kill()
-    assert process.returncode == 130, stderr
+    returncode, _, stderr = ctrl_c_once_running(
+        "train", "--epochs", "100000000", "--progress", "plain", "--out", str(tmp_path / "stopped"),
+        header="lossfit ")  # the header: training has started
+    assert returncode == 130, stderr
     summary = json.loads((tmp_path / "stopped" / "metrics.json").read_text())
     assert summary["status"] == "interrupted" and summary["epochs"] >= 1
     assert len(history_rows(tmp_path / "stopped")) == summary["epochs"]

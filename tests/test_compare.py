@@ -6,11 +6,6 @@ import csv
 import io
 import json
 import math
-import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -20,10 +15,13 @@ from typer.testing import CliRunner
 import lossfit
 from lossfit import api, comparison, metrics
 from lossfit.cli import app
+
+from _running import ctrl_c_once_running
 from lossfit.config import RunConfig
 from lossfit.errors import ConfigError
 from lossfit.leaderboard import BoardState, PlainBoard, render_board
 from lossfit.variants import expand
+
 
 CONFIGS = sorted((Path(__file__).parent.parent / "configs").glob("*.toml"))
 
@@ -295,21 +293,10 @@ def test_every_lesson_config_starts_by_saying_what_it_teaches_and_how_to_run_it(
 
 
 def test_ctrl_c_stops_every_variant_and_keeps_what_finished(tmp_path):
-    env = {**os.environ, "NO_COLOR": "1"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "lossfit", "compare", "--loss", "mse,mae", "--epochs", "100000000", "--progress",
-         "plain", "--out", str(tmp_path / "c"), "--no-plot"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-    )
-    try:
-        assert process.stderr.readline().startswith("lossfit compare")  # the race has started
-        assert process.stderr.readline().startswith("epoch")
-        time.sleep(0.3)
-        process.send_signal(signal.SIGINT)
-        stdout, stderr = process.communicate(timeout=60)
-    finally:
-        process.kill()
-    assert process.returncode == 130, stderr
+    returncode, _, stderr = ctrl_c_once_running(
+        "compare", "--loss", "mse,mae", "--epochs", "100000000", "--progress", "plain", "--out", str(tmp_path / "c"),
+        "--no-plot", header="lossfit compare")  # the race has started
+    assert returncode == 130, stderr
     summary = json.loads((tmp_path / "c" / "summary.json").read_text())
     assert summary["status"] == "interrupted"
     epochs = {v["epochs"] for v in summary["variants"]}

@@ -14,7 +14,6 @@ from typing import Annotated, Any, Optional
 import typer
 
 from lossfit.commands.options import HELP
-from lossfit.config import VARYING_KEYS
 from lossfit.errors import ConfigError, ExitCode
 
 SEVERAL = " Several values: repeat the option or separate them with commas (commas inside parentheses do not split)."
@@ -222,5 +221,3 @@ def _table(verdict: Any, columns: list[tuple[str, Any]], format_number: Any, tru
         table.add_row("", "true line", *row, "", "", "", style="dim")
     return table
 
-
-__all__ = ["VARYING_KEYS", "compare_command", "print_verdict", "register"]

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lossfit._typing import TASKS, Task
+from lossfit._typing import TASKS, Array, Task
 from lossfit.data._base import Generator
 from lossfit.data.bundled import BUNDLED, Bundled
 from lossfit.data.classification import (
@@ -340,6 +340,31 @@ def load(
         where = f"Dataset file {src.spec}" if src.source == "file" else f"Bundled dataset `{src.name}`"
         message = str(err).replace("increase n_samples", "add rows").replace(f"Dataset `{src.name}`", "")
         raise DataError(f"{where} ({len(table.y)} usable rows): {message.lstrip(': ')}") from None
+
+
+def true_target(ds: Dataset, X: Array, quantile: float | None = None) -> Array | None:
+    """The noiseless target (or its `quantile` under the noise) at standardized inputs X, or None.
+
+    Known for data a regression generator drew (its `truth`); bundled data and files have none.
+
+    >>> ds = load("linear(noise=0.5)", seed=0, val_split=0.2)
+    >>> bool(np.allclose(true_target(ds, ds.X_val), 2 * ds.raw_X(ds.X_val)[:, 0] + 1))
+    True
+    """
+    made = _generator_of(ds)
+    truth = made.truth(ds.raw_X(X), quantile) if made is not None else None
+    return None if truth is None else np.asarray(truth, dtype=np.float64)
+
+
+def true_line(ds: Dataset, quantile: float | None = None) -> tuple[float, float] | None:
+    """(slope, intercept) of the generator's one-feature linear truth (or of its quantile), or None."""
+    made = _generator_of(ds)
+    return made.true_line(quantile) if made is not None else None
+
+
+def _generator_of(ds: Dataset) -> Generator | None:
+    made = generator(ds.spec) if ds.source == "generator" else None
+    return made if isinstance(made, Generator) else None
 
 
 def spec_of(ds: Dataset) -> str:

@@ -24,6 +24,8 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
+from lossfit.data import true_line, true_target
+from lossfit.metrics import NAMES
 from lossfit.plots._style import TRUTH_COLOR, all_finite, save, variant_color
 from lossfit.plots.curves import Series, overlay
 from lossfit.plots.models import draw_boundary, draw_data_1d, draw_fit_1d, draw_predicted_vs_actual, line_grid
@@ -79,8 +81,6 @@ def title_of(race: Any) -> str:
 
 def curves_figure(race: Any, verdict: Any, records: Sequence[Sequence[EpochRecord]]) -> Figure:
     """Training loss / its first value, and the common metric, for every variant against epochs."""
-    from lossfit.comparison import METRIC_NAMES
-
     fig = Figure(figsize=(12, 4.6), layout="constrained")
     left, right = fig.subplots(1, 2)
     relative, metric_series = [], []
@@ -97,8 +97,8 @@ def curves_figure(race: Any, verdict: Any, records: Sequence[Sequence[EpochRecor
         metric_series.append(Series(entry.label, epochs, values, color, status))
     overlay(left, relative, "training loss / its value at the start", "each variant's own loss, relative to its start")
     split = "validation" if len(race.dataset.X_val) else "training"
-    overlay(right, metric_series, f"{METRIC_NAMES.get(metric, metric)} ({split})",
-            f"the common measure: {METRIC_NAMES.get(metric, metric)} on the {split} split", log=False)
+    overlay(right, metric_series, f"{NAMES.get(metric, metric)} ({split})",
+            f"the common measure: {NAMES.get(metric, metric)} on the {split} split", log=False)
     left.legend(frameon=False, fontsize=8)
     fig.suptitle(title_of(race), fontsize=10)
     return fig
@@ -106,8 +106,6 @@ def curves_figure(race: Any, verdict: Any, records: Sequence[Sequence[EpochRecor
 
 def fits_figure(race: Any, verdict: Any) -> Figure:
     """One-feature regression: the data, every variant's fitted line, and the truth when it is known."""
-    from lossfit.comparison import truth_of
-
     dataset = race.dataset
     fig = Figure(figsize=(8.5, 5.6), layout="constrained")
     ax = fig.add_subplot()
@@ -125,13 +123,13 @@ def fits_figure(race: Any, verdict: Any) -> Figure:
             ax.plot([], [], color=color, label=f"{entry.label} ({standing.status}: no line)")
         quantile = standing.quantile
         if quantile not in (None, 0.5) and quantile not in drawn_truths:
-            truth = truth_of(dataset, quantile, grid)
+            truth = true_target(dataset, grid, quantile)
             if truth is not None:
                 ax.plot(dataset.raw_X(grid)[:, 0], truth, color=color, linewidth=1.2, linestyle=":",
                         label=f"true {quantile:g}-quantile")
                 drawn_truths.add(quantile)
     if any(s.quantile in (None, 0.5) for s in verdict.standings):
-        truth = truth_of(dataset, None, grid)
+        truth = true_target(dataset, grid)
         if truth is not None:
             ax.plot(dataset.raw_X(grid)[:, 0], truth, color=TRUTH_COLOR, linewidth=1.4, linestyle="--",
                     label="true line (no noise)" if _is_line(race) else "true curve (no noise)")
@@ -153,20 +151,15 @@ def predictor(prepared: Any) -> Callable[[np.ndarray], np.ndarray]:
 
 
 def _is_line(race: Any) -> bool:
-    from lossfit.comparison import _generator
-
-    gen = _generator(race.dataset)
-    return gen is not None and gen.true_line(None) is not None
+    return true_line(race.dataset) is not None
 
 
 def _score_note(standing: Any, verdict: Any) -> str:
     """`  (MAE 0.97, slope 1.88)`: the legend carries the verdict's number and, for lines, the slope."""
-    from lossfit.comparison import METRIC_NAMES
-
     parts = []
     score = standing.score(verdict.metric)
     if score is not None:
-        parts.append(f"{METRIC_NAMES.get(verdict.metric, verdict.metric)} {score:.3g}")
+        parts.append(f"{NAMES.get(verdict.metric, verdict.metric)} {score:.3g}")
     if standing.slope is not None:
         parts.append(f"slope {standing.slope:.3g}")
     if standing.share_below is not None and standing.quantile not in (None, 0.5):
