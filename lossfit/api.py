@@ -25,6 +25,7 @@ from lossfit import losses, metrics, models, optimizers, schedules, training
 from lossfit._typing import Task
 from lossfit.config import RunConfig, build_config, parse_class_weight
 from lossfit.diagnostics import Diagnostic, diagnose
+from lossfit.record_log import RecordLog
 from lossfit.errors import ConfigError, DivergenceError, LabelError, TaskMismatchError
 from lossfit.sinks import RunInfo, RunSummary, Sink
 from lossfit.spec import parse_spec
@@ -212,7 +213,7 @@ def check_loss_fits(loss: Any, dataset_task: str, dataset_name: str, is_file: bo
 
 
 def run(
-    prepared: Prepared, sinks: Sequence[Sink], should_stop: Callable[[], bool] = lambda: False
+    prepared: Prepared, sinks: Sequence[Sink], should_stop: Callable[[], bool | str] = lambda: False
 ) -> RunSummary:
     """Train, feeding every record to every sink; the sinks are closed however the run ends."""
     runner = Runner(prepared, sinks, should_stop)
@@ -237,23 +238,30 @@ class Runner:
     """
 
     def __init__(self, prepared: Prepared, sinks: Sequence[Sink],
-                 should_stop: Callable[[], bool] = lambda: False) -> None:
+                 should_stop: Callable[[], bool | str] = lambda: False) -> None:
         self.prepared, self.sinks, self.should_stop = prepared, list(sinks), should_stop
-        self.records: list[EpochRecord] = []
+        self.log = RecordLog()  # bounded: the full history is in the run folder's history.csv
         self.diagnostics: list[Diagnostic] = []  # what the history says, found when the run ends
         self.status: str | None = None  # set when the run ends
         self.message: str | None = None
         self.restored_epoch: int | None = None
+        self.restored: EpochRecord | None = None
+        self.partial: tuple[int, int, int] | None = None  # stopped inside an epoch: (epoch, batches done, of)
         self.train_seconds = 0.0
         self._opened: list[Sink] = []
         self._loop: Any = None
+
+    @property
+    def records(self) -> list[EpochRecord]:
+        """The records held: every one up to record_log.KEEP epochs, a uniform sample and the tail beyond."""
+        return self.log.kept()
 
     def info(self) -> RunInfo:
         prepared, config = self.prepared, self.prepared.config
         return RunInfo(
             title=prepared.title, task=prepared.data.task, main_metric=metrics.MAIN[prepared.data.task],
             epochs=config.epochs, n_train=len(prepared.data.X_train), n_val=len(prepared.data.X_val),
-            config=prepared.resolved, prepared=prepared,
+            config=prepared.resolved, prepared=prepared, log=self.log,
         )
 
     def start(self) -> None:
@@ -285,28 +293,42 @@ class Runner:
                 record: EpochRecord = next(self._loop)  # a diverging run overflows: the divergence check says so
         except StopIteration as stop:
             self.train_seconds += time.perf_counter() - start
-            self._end(stop.value.status, restored_epoch=stop.value.restored_epoch)
+            outcome: training.Outcome = stop.value
+            self.restored, self.partial = outcome.restored, outcome.partial
+            self._end(outcome.status, restored_epoch=outcome.restored_epoch)
             return None
         except DivergenceError as err:
             self.train_seconds += time.perf_counter() - start
             self._end("diverged", message=divergence_message(self.prepared, err))
             return None
         self.train_seconds += time.perf_counter() - start
-        self.records.append(record)
+        self.log.append(record)
         for sink in self._opened:
             sink.write(record)
         return record
 
     def _end(self, status: str, message: str | None = None, restored_epoch: int | None = None) -> None:
-        config, records = self.prepared.config, self.records
+        config, last = self.prepared.config, self.log.last
         self.status, self.restored_epoch = status, restored_epoch
-        self.diagnostics = diagnose(self.prepared, records, status, lambda: stable_lr_limit(self.prepared))
-        if status == "interrupted":
-            message = f"Interrupted after epoch {records[-1].epoch if records else 0} of {config.epochs}."
+        self.diagnostics = diagnose(self.prepared, self.log.kept(), status, lambda: stable_lr_limit(self.prepared))
+        if status in ("interrupted", "terminated"):
+            message = self._stop_message(status)
         elif status == "early_stopped":
-            message = (f"Stopped early at epoch {records[-1].epoch}: no improvement for {config.early_stopping} "
+            assert last is not None  # early stopping needs at least one epoch
+            message = (f"Stopped early at epoch {last.epoch}: no improvement for {config.early_stopping} "
                        f"epochs; restored the weights of epoch {restored_epoch}.")
         self.message = message
+
+    def _stop_message(self, status: str) -> str:
+        what = getattr(self.should_stop, "what", "")  # a stopping.Stop knows which signal it was
+        text = f"{status.capitalize()}{' by ' + what if what else ''}"
+        done = self.log.last.epoch if self.log.last else 0
+        if self.partial is None:
+            return f"{text} after epoch {done} of {self.prepared.config.epochs}."
+        epoch, batches, of = self.partial
+        held = f"epochs 1-{done}" if done > 1 else "epoch 1" if done else "no epoch"
+        return (f"{text} in epoch {epoch} of {self.prepared.config.epochs}, after {batches:,} of {of:,} batches: "
+                f"history.csv holds {held}; the final figures describe the weights where they stopped.")
 
     def fail(self, message: str) -> None:
         """End the run as "failed" after a user error mid-run (a custom loss that raised): `finish` still works."""
@@ -316,8 +338,8 @@ class Runner:
         """The run's summary, after closing every sink with it."""
         if self.status is None:
             self._end("interrupted")
-        summary = _summary(self.prepared, self.records, self.status or "interrupted", self.train_seconds,
-                           self.message, self.restored_epoch, self.diagnostics)
+        summary = _summary(self.prepared, self.log, self.status or "interrupted", self.train_seconds,
+                           self.message, self.restored, self.diagnostics, measure=self.partial is not None)
         opened, self._opened = self._opened, []
         for sink in opened:
             sink.close(summary)
@@ -325,7 +347,7 @@ class Runner:
 
     def abort(self) -> None:
         """After an error: close the open sinks quietly with an "interrupted" summary."""
-        summary = _summary(self.prepared, self.records, "interrupted", self.train_seconds, "Stopped by an error.")
+        summary = _summary(self.prepared, self.log, "interrupted", self.train_seconds, "Stopped by an error.")
         opened, self._opened = self._opened, []
         for sink in opened:
             _close_quietly(sink, summary)
@@ -339,15 +361,17 @@ def _close_quietly(sink: Sink, summary: RunSummary) -> None:
 
 
 def _summary(
-    prepared: Prepared, records: list[EpochRecord], status: str, seconds: float, message: str | None,
-    restored_epoch: int | None = None, diagnostics: Sequence[Diagnostic] = (),
+    prepared: Prepared, log: RecordLog, status: str, seconds: float, message: str | None,
+    restored: EpochRecord | None = None, diagnostics: Sequence[Diagnostic] = (), measure: bool = False,
 ) -> RunSummary:
+    """The run's summary; the final figures are measured on the model's weights when it trained at all
+    (or `measure`: stopped inside its first epoch), except after a divergence or a failure."""
     data = prepared.data
     X, y = (data.X_val, data.y_val) if len(data.X_val) else (data.X_train, data.y_train)
     final_metrics: dict[str, float] = {}
     classes: dict[str, Any] | None = None
     final_figures = None
-    if records and status not in ("diverged", "failed"):  # all of it describes the weights the run returns
+    if (log.last is not None or measure) and status not in ("diverged", "failed"):  # all of it describes the weights the run returns
         output = prepared.loss.predict(prepared.model.predict(X))
         final_metrics = metrics.final_metrics(data.task, output, y)
         if prepared.loss.probability_link not in ("sigmoid", "softmax"):
@@ -358,9 +382,9 @@ def _summary(
         config = prepared.config
         final_figures = training.final_state(prepared.model, prepared.loss, data,
                                              training.Regularization(config.l2, config.l1, config.clip_grad))
-    parts = training.summarize(records, restored_epoch, final_figures)
+    parts = training.summarize(log, restored, final_figures)
     return RunSummary(
-        status=status, epochs=records[-1].epoch if records else 0, train_seconds=seconds,
+        status=status, epochs=log.last.epoch if log.last else 0, train_seconds=seconds,
         final=parts["final"], best=parts["best"], final_metrics=final_metrics,
         config=prepared.resolved, message=message, data=_describe(prepared.dataset), classes=classes,
         diagnostics=tuple(d.to_json() for d in diagnostics),

@@ -9,9 +9,8 @@ usage error becomes one line on stderr and exit code 2, with no traceback.
 
 from __future__ import annotations
 
-import signal
+import contextlib
 import sys
-import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,11 +22,13 @@ from typer.core import TyperGroup
 from lossfit import __version__
 from lossfit.commands.options import HELP
 from lossfit.errors import ExitCode, LossfitError
+from lossfit.stopping import Stop, on_signals
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 finished · 1 internal error (a bug) · 2 user mistake (bad option, name, number, "
-    "file or data) · 3 training diverged (history and plots still written) · 130 interrupted by Ctrl-C "
-    "(everything up to the last finished epoch is written)."
+    "file or data) or a file that cannot be written · 3 training diverged (history and plots still written) · "
+    "130 Ctrl-C, 143 SIGTERM, 129 SIGHUP (training stops at the next batch; history, metrics.json and plots "
+    "are written; a second signal skips the plots) · 141 stdout closed early (e.g. `| head`)."
 )
 
 
@@ -140,7 +141,6 @@ def train(
     With no options: mean squared error on a noisy line, full-batch gradient descent.
     """
     import json
-    import warnings
 
     from lossfit import api, display, runs
     from lossfit.config import build_config
@@ -156,35 +156,38 @@ def train(
         "plot": plot,
     }
     run_config = build_config(config, options)
-    with warnings.catch_warnings(record=True) as caught:  # e.g. "no gradient given: differentiating numerically"
-        warnings.simplefilter("always")
+    with warnings_as_notes(terminal):  # e.g. "no gradient given: differentiating numerically"
         prepared = api.prepare(run_config)
-    for message in dict.fromkeys(str(w.message) for w in caught):  # the data file may be read more than once
-        terminal.note(f"Note: {message}")
-    out_dir = Path(run_config.out) if run_config.out else runs.default_run_dir(
-        prepared.dataset.name, prepared.loss.name, run_config.optimizer
-    )
-    runs.check_out_dir(out_dir, given=run_config.out is not None)
-    runs.create_run_dir(out_dir)  # before the live display starts, so a refusal is one clean line
+    if run_config.out:
+        out_dir = Path(run_config.out)
+        runs.check_out_dir(out_dir)
+    else:
+        out_dir = runs.default_run_dir(prepared.dataset.name, prepared.loss.name, run_config.optimizer)
+    stop = Stop(lambda text: terminal.err.print(text, style="yellow", highlight=False, markup=False))
+    folder = runs.RunFolder(out_dir, plot=run_config.plot, stop=stop)
+    folder.claim()  # before the live display starts, so a refusal is one clean line
     sinks: list[Any] = []
     shown = display.progress_sink(run_config.progress, terminal)
     if shown is not None:
         sinks.append(shown)
-    sinks.append(runs.RunFolder(out_dir, plot=run_config.plot))
+    sinks.append(folder)
 
-    with _stop_on_ctrl_c() as stop:
-        summary = api.run(prepared, sinks, should_stop=stop.is_set)
-    summary = _with_folder(summary, sinks[-1])
+    # What a custom loss prints goes to stderr: stdout carries only the results (and stays valid --json).
+    with on_signals(stop), warnings_as_notes(terminal), contextlib.redirect_stdout(sys.stderr):
+        summary = api.run(prepared, sinks, should_stop=stop)
+    summary = _with_folder(summary, folder)
+    for warning in folder.warnings:
+        terminal.err.print(f"Warning: {warning}", style="yellow", highlight=False, markup=False)
 
     if json_output:
         terminal.out.print_json(json.dumps(summary.to_json()), highlight=False) if terminal.out.is_terminal \
             else print(json.dumps(summary.to_json(), indent=2))
     else:
         _print_summary(terminal, prepared, summary)
+    if stop.requested:
+        raise typer.Exit(stop.exit_code)
     if summary.status == "diverged":
         raise typer.Exit(ExitCode.DIVERGED)
-    if summary.status == "interrupted":
-        raise typer.Exit(ExitCode.INTERRUPTED)
 
 
 def _with_folder(summary: Any, folder: Any) -> Any:
@@ -202,8 +205,8 @@ def _print_summary(terminal: Any, prepared: Any, summary: Any) -> None:
     for diagnostic in summary.diagnostics:  # what the history says, and what to change
         terminal.err.print(diagnostic["message"], style="yellow", highlight=False, markup=False)
     final = summary.final or {}
-    words = {"completed": "Finished", "interrupted": "Interrupted", "diverged": "Diverged",
-             "early_stopped": "Stopped early"}
+    words = {"completed": "Finished", "interrupted": "Interrupted", "terminated": "Terminated",
+             "diverged": "Diverged", "early_stopped": "Stopped early"}
     epochs = f"{summary.epochs} epoch{'s' if summary.epochs != 1 else ''}"
     lines = [f"{words.get(summary.status, summary.status)}: {epochs} in {summary.train_seconds:.3f} s."]
     parts = [f"train loss {format_number(final.get('train_loss', float('nan')))}"]
@@ -246,34 +249,26 @@ def _fitted_line(prepared: Any) -> str | None:
     return f"log(rate) = {text}" if prepared.loss.probability_link == "exp" else f"y = {text}"
 
 
-class _StopFlag:
-    def __init__(self) -> None:
-        self._event = threading.Event()
-
-    def is_set(self) -> bool:
-        return self._event.is_set()
-
-    def set(self) -> None:
-        self._event.set()
-
-
 @contextmanager
-def _stop_on_ctrl_c() -> Iterator[_StopFlag]:
-    """First Ctrl-C: finish the current epoch, then stop. A second Ctrl-C stops at once."""
-    flag = _StopFlag()
-    if threading.current_thread() is not threading.main_thread():
-        yield flag
-        return
+def warnings_as_notes(terminal: Any, most: int = 20) -> Iterator[None]:
+    """Python warnings raised in the block (NumPy, matplotlib, lossfit's own) become one `Note:` line
+    each on stderr, printed when the block ends, each distinct message once (at most `most` of them)."""
+    import warnings
 
-    def handler(signum: int, frame: Any) -> None:
-        flag.set()
-        signal.signal(signal.SIGINT, previous)
+    seen: dict[str, None] = {}
 
-    previous = signal.signal(signal.SIGINT, handler)
+    def keep(message: Any, category: Any, filename: str, lineno: int, file: Any = None, line: Any = None) -> None:
+        if len(seen) < most:
+            seen[str(message)] = None
+
     try:
-        yield flag
+        with warnings.catch_warnings():
+            warnings.simplefilter("always")
+            warnings.showwarning = keep
+            yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for text in seen:
+            terminal.note(f"Note: {text}")
 
 
 def _register_commands() -> None:
@@ -289,5 +284,37 @@ _register_commands()
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point. A reader that leaves early (`lossfit losses | head -2`) ends the
+    command quietly with 141; stdout that cannot be written (`--json > /dev/full`) is one line, exit 2."""
+    try:
+        try:
+            app()
+        finally:
+            sys.stdout.flush()
+    except BrokenPipeError:
+        _discard_stdout()
+        sys.exit(ExitCode.BROKEN_PIPE)
+    except OSError as err:
+        if not _stdout_broken():
+            raise
+        _discard_stdout()
+        print(f"Error: cannot write the output to stdout: {err.strerror or err} (errno {err.errno}).",
+              file=sys.stderr)
+        sys.exit(ExitCode.USAGE)
+
+
+def _stdout_broken() -> bool:
+    try:
+        sys.stdout.flush()
+    except OSError:
+        return True
+    return False
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null, so Python's own flush at exit does not fail again."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)

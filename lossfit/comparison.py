@@ -34,6 +34,7 @@ from lossfit import data as datasets
 from lossfit.config import VARYING_KEYS, RunConfig, read_compare_toml, validate
 from lossfit.errors import ConfigError, LossfitError, TaskMismatchError
 from lossfit.sinks import RunSummary, Sink, json_safe
+from lossfit.stopping import NEVER, Stop
 from lossfit.training import EpochRecord
 from lossfit.variants import Variant, expand, option_name
 
@@ -286,18 +287,19 @@ class Board(Protocol):
 
 def race(
     plan_: Race, sinks: Sequence[Sequence[Sink]], board: Board | None = None,
-    stop_requested: Callable[[], bool] = lambda: False,
+    stop_requested: Callable[[], bool | str] = lambda: False,
 ) -> tuple[list[RunSummary], list[list[EpochRecord]]]:
     """Advance every variant one epoch in turn until all have ended; each variant's summary and records.
 
     When `stop_requested()` turns true the current round finishes, then every
-    variant stops (status "interrupted") with all its finished epochs kept. A
+    variant stops (status "interrupted", or the status it returns: "terminated")
+    with all its finished epochs kept. A
     variant whose own code raises a user error (a custom loss) ends as "failed";
     the others go on.
     """
-    stopping = False
+    stopping: bool | str = False
 
-    def should_stop() -> bool:
+    def should_stop() -> bool | str:
         return stopping
 
     runners = [api.Runner(e.prepared, list(s), should_stop) for e, s in zip(plan_.entries, sinks)]
@@ -322,8 +324,8 @@ def race(
                         board.ended(index, runners[index].status or "interrupted")
                 elif board is not None:
                     board.update(index, record)
-            if not stopping and stop_requested():
-                stopping = True
+            if not stopping:
+                stopping = stop_requested() or False
         summaries = [runner.finish() for runner in runners]
     except BaseException:
         for runner in started:
@@ -522,10 +524,12 @@ def summary_csv(plan_: Race, verdict: Verdict) -> str:
 
 
 def overall_status(summaries: Sequence[RunSummary]) -> str:
-    """interrupted if any was; completed if any variant finished; else failed (if one did) or diverged."""
+    """interrupted (or terminated) if any was; completed if any variant finished; else failed (if one did)
+    or diverged."""
     statuses = [s.status for s in summaries]
-    if "interrupted" in statuses:
-        return "interrupted"
+    for stopped in ("terminated", "interrupted"):
+        if stopped in statuses:
+            return stopped
     if any(s in ("completed", "early_stopped") for s in statuses):
         return "completed"
     return "failed" if "failed" in statuses else "diverged"
@@ -569,32 +573,52 @@ class CompareResult:
 
 
 def execute(plan_: Race, out_dir: Path | None, board: Board | None = None, plot: bool = True,
-            stop_requested: Callable[[], bool] = lambda: False) -> CompareResult:
+            stop: Stop = NEVER) -> CompareResult:
     """Race, judge and (with `out_dir`, already created) write the compare folder.
 
     The folder gets one run folder per variant (the same files as `train`), then
-    summary.csv and summary.json, then the comparison plots.
+    summary.csv and summary.json, then the comparison plots. Every variant's folder
+    is claimed before the race starts. A first signal (`stop`) ends the race after
+    the current round; a second one skips the plots.
     """
     from lossfit.runs import RunFolder
 
-    sinks: list[list[Sink]] = [
-        [RunFolder(out_dir / entry.folder, plot=plot)] if out_dir is not None else [] for entry in plan_.entries
-    ]
-    summaries, records = race(plan_, sinks, board, stop_requested)
+    folders = [RunFolder(out_dir / entry.folder, plot=plot, stop=stop) for entry in plan_.entries] \
+        if out_dir is not None else []
+    for folder in folders:
+        folder.claim()
+    sinks: list[list[Sink]] = [[folder] for folder in folders] if folders else [[] for _ in plan_.entries]
+    summaries, records = race(plan_, sinks, board, stop)
     verdict = judge(plan_, summaries)
     result = CompareResult(plan_, verdict, summaries, records, out_dir)
+    result.warnings.extend(warning for folder in folders for warning in folder.warnings)
     if out_dir is None:
         return result
     result.files = [*(e.folder + "/" for e in plan_.entries), *SUMMARY_FILES]
     write_summary(out_dir, plan_, verdict, summaries, result.files)
     if plot:
-        from lossfit.plots import compare as compare_plots
-
-        written, failed = compare_plots.draw_compare(out_dir, plan_, verdict, records)
-        result.files.extend(written)
-        result.warnings.extend(failed)
-        write_summary(out_dir, plan_, verdict, summaries, result.files)
+        with stop.plotting() as drawing:
+            if drawing:
+                _draw(result)
     return result
+
+
+def _draw(result: CompareResult) -> None:
+    """The comparison plots, then summary.json again listing them (a failed plot is a warning)."""
+    try:
+        from lossfit.plots import compare as compare_plots
+    except Exception as err:  # e.g. MPLBACKEND=bogus
+        result.warnings.append(f"no plots: matplotlib could not be loaded ({type(err).__name__}: {err})")
+        return
+    assert result.out_dir is not None
+    try:
+        for name, error in compare_plots.draw_compare(result.out_dir, result.race, result.verdict, result.records):
+            if error is None:
+                result.files.append(name)
+            else:
+                result.warnings.append(f"{result.out_dir / name} could not be drawn: {error}")
+    finally:  # also when a second signal skips the rest of the plots
+        write_summary(result.out_dir, result.race, result.verdict, result.summaries, result.files)
 
 
 def compare(*, out: str | Path | None = None, progress: str = "none", plot: bool = True, metric: str | None = None,

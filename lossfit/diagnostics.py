@@ -52,7 +52,7 @@ def diagnose(prepared: Any, records: Sequence[EpochRecord], status: str,
     `stable_lr()` gives the exact stability limit of gradient descent when the
     problem is quadratic (api.stable_lr_limit), asked only when it is needed.
     """
-    if status not in ("completed", "early_stopped", "interrupted") or not records:
+    if status not in ("completed", "early_stopped", "interrupted", "terminated") or not records:
         return []
     found = [_oscillating(prepared, records, stable_lr) or _still_improving(prepared, records),
              _schedule_period(prepared)]
@@ -60,15 +60,34 @@ def diagnose(prepared: Any, records: Sequence[EpochRecord], status: str,
 
 
 def _window(records: Sequence[EpochRecord]) -> int | None:
-    span = max(MIN_WINDOW, int(len(records) * WINDOW))
-    return span if len(records) > span else None
+    """The window in epochs (records may be a sample of a long run: record_log.RecordLog)."""
+    epochs = records[-1].epoch
+    span = max(MIN_WINDOW, int(epochs * WINDOW))
+    return span if epochs > span else None
+
+
+def _since(records: Sequence[EpochRecord], epoch: int) -> Sequence[EpochRecord]:
+    """The records from the last one at or before `epoch` to the end."""
+    start = len(records) - 1
+    while start > 0 and records[start].epoch > epoch:
+        start -= 1
+    return records[start:]
+
+
+def _consecutive_tail(records: Sequence[EpochRecord]) -> Sequence[EpochRecord]:
+    """The longest run of consecutive epochs at the end (all of them unless the log was thinned)."""
+    start = len(records) - 1
+    while start > 0 and records[start - 1].epoch == records[start].epoch - 1:
+        start -= 1
+    return records[start:]
 
 
 def _still_improving(prepared: Any, records: Sequence[EpochRecord]) -> Diagnostic | None:
     span = _window(records)
     if span is None:
         return None
-    first, before, last = records[0].train_loss, records[-span - 1].train_loss, records[-1].train_loss
+    window = _since(records, records[-1].epoch - span)
+    first, before, last = records[0].train_loss, window[0].train_loss, records[-1].train_loss
     if not all(math.isfinite(v) for v in (first, before, last)) or before <= last:
         return None
     fall = (before - last) / abs(last) if last else math.inf
@@ -101,13 +120,14 @@ def _oscillating(prepared: Any, records: Sequence[EpochRecord], stable_lr: Calla
         return None
     if not str(getattr(prepared.loss, "smooth", "")).startswith("C"):
         return None  # a kink (MAE, hinge) makes full-batch steps bounce around it by design
-    losses = np.array([r.train_loss for r in records[-span - 1:]], dtype=float)
+    window = _since(records, records[-1].epoch - span)
+    losses = np.array([r.train_loss for r in window], dtype=float)
     if not np.isfinite(losses).all():
         return None
     gradient_left = records[-1].grad_norm / records[0].grad_norm if records[0].grad_norm > 0 else 0.0
     change = abs(losses[0] - losses[-1]) / max(abs(losses[-1]), 1e-300)
     stalled = change < FLAT and gradient_left > GRADIENT_LEFT
-    steps = np.diff(losses)
+    steps = np.diff(losses[len(window) - len(_consecutive_tail(window)):])
     zigzag = (len(steps) >= 4 and bool(np.all(steps[1:] * steps[:-1] < 0))
               and abs(steps[-1]) >= 0.5 * abs(steps[0]) and abs(steps[-1]) > FLAT * abs(losses[-1]))
     if not (stalled or zigzag):

@@ -21,7 +21,10 @@ class ExitCode(IntEnum):
     INTERNAL = 1  # a bug: reported with a traceback
     USAGE = 2  # a user mistake: bad option, name, number, file or data
     DIVERGED = 3  # training produced NaN/inf; history and plots are still written
-    INTERRUPTED = 130  # Ctrl-C; everything up to the last finished epoch is written
+    HANGUP = 129  # SIGHUP (the terminal closed): as INTERRUPTED
+    INTERRUPTED = 130  # Ctrl-C: training stops at the next batch; history, metrics.json and plots are written
+    BROKEN_PIPE = 141  # the reader of stdout went away (`lossfit losses | head -2`): 128 + SIGPIPE, as shells say
+    TERMINATED = 143  # SIGTERM (`timeout`, `docker stop`): as INTERRUPTED
 
 
 class LossfitError(Exception):
@@ -54,6 +57,20 @@ class ShapeError(DataError):
 
 class LabelError(DataError):
     """Targets outside a loss's domain: wrong label set, class index out of range."""
+
+
+class WriteError(LossfitError):
+    """A file lossfit could not write: a full disk, no permission, a name too long."""
+
+    FIXES = {28: "free some space, or choose another --out", 122: "free some space, or choose another --out",
+             13: "choose a folder you can write to with --out", 30: "choose a folder you can write to with --out",
+             36: "choose a shorter --out", 20: "a part of that path is a file, not a folder; choose another --out"}
+
+    def __init__(self, path: object, err: OSError, fix: str | None = None) -> None:
+        reason = err.strerror or str(err)
+        fix = fix or self.FIXES.get(err.errno or 0, "choose another --out")
+        super().__init__(f"Cannot write {path}: {reason} (errno {err.errno}); {fix}.")
+        self.path, self.errno = path, err.errno
 
 
 class DivergenceError(Exception):

@@ -26,13 +26,14 @@ class RunInfo:
     n_val: int
     config: dict[str, Any]  # the resolved experiment config (what config.toml holds)
     prepared: Any = field(repr=False, default=None)  # api.Prepared: dataset, model, loss, optimizer
+    log: Any = field(repr=False, default=None)  # record_log.RecordLog: the run's records, bounded
 
 
 @dataclass(frozen=True)
 class RunSummary:
     """How a run ended; `to_json()` is metrics.json and what --json prints."""
 
-    status: str  # completed | early_stopped | diverged | interrupted
+    status: str  # completed | early_stopped | diverged | interrupted | terminated | failed
     epochs: int  # epochs run
     train_seconds: float  # time inside the training loop only
     final: dict[str, Any] | None

@@ -25,7 +25,10 @@ Stopping:
 - "early_stopped" when the monitored loss (validation, else training) has not
   improved by more than `min_delta` for `early_stopping` epochs; the weights
   of the best monitored epoch are restored (also when the run completes);
-- "interrupted" when `should_stop()` returns True after an epoch (Ctrl-C);
+- "interrupted" when `should_stop()` turns true (Ctrl-C), checked after every batch:
+  a run stopped inside an epoch keeps the updates of its finished batches, and the
+  epoch gets no record (`Outcome.partial` says how far it got); should_stop() may
+  return the status to end with instead ("terminated" for SIGTERM);
 - divergence: the epoch's record is yielded, then `DivergenceError` is raised,
   when a loss or the gradient norm is NaN/inf, or when the training loss stays
   above 10x both its best and its first value for 5 epochs in a row.
@@ -37,13 +40,16 @@ import math
 import time
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from lossfit import metrics as metrics_module
 from lossfit._typing import Array, Targets, Task
 from lossfit.errors import DivergenceError
+
+if TYPE_CHECKING:
+    from lossfit.record_log import RecordLog
 
 GROWTH_LIMIT = 10.0  # divergence: the loss stays above 10x its best and 10x where it started...
 DIVERGED_EPOCHS = 5  # ...for this many epochs in a row (momentum can swing that high for an epoch or two)
@@ -111,8 +117,10 @@ class TrainingData:
 class Outcome:
     """Why training stopped, and which epoch's weights the model holds if not the last one's."""
 
-    status: str  # "completed", "early_stopped" or "interrupted"
+    status: str  # "completed", "early_stopped", "interrupted" (or the status should_stop() returned)
     restored_epoch: int | None  # early stopping restored the weights described by this epoch's record
+    restored: EpochRecord | None = None  # ...and that record
+    partial: tuple[int, int, int] | None = None  # stopped inside an epoch: (epoch, batches done, batches)
 
 
 @dataclass(frozen=True)
@@ -137,7 +145,7 @@ def train(
     schedule: Schedule | None = None,
     early_stopping: int = 0,
     min_delta: float = 0.0,
-    should_stop: Callable[[], bool] = lambda: False,
+    should_stop: Callable[[], bool | str] = lambda: False,
 ) -> Generator[EpochRecord, None, Outcome]:
     """Train `model` in place, yielding one EpochRecord per epoch (see module docstring)."""
     X, y, w = data.X_train, data.y_train, data.w_train
@@ -150,6 +158,7 @@ def train(
     watch = _DivergenceWatch()
     best_monitored = reference = math.inf
     improved_epoch, best_epoch, best_params = 0, 0, None
+    best_record: EpochRecord | None = None
     if schedule is not None:
         schedule.start(optimizer)
     start = time.perf_counter()
@@ -178,6 +187,8 @@ def train(
                 total_norm += step.update(d_out)
                 total_loss += value
                 batches += 1
+                if begin + batch_size < n and should_stop():
+                    return Outcome(_stop_status(should_stop()), None, partial=(epoch, batches, -(-n // batch_size)))
             train_loss, grad_norm = total_loss / batches, total_norm / batches
             val_loss, epoch_metrics = _evaluate(model, loss, data, score, has_val, None)
             penalty = step.penalty()
@@ -185,8 +196,11 @@ def train(
             if early_stopping and monitored < best_monitored:
                 best_monitored, best_epoch, best_params = monitored, epoch, [p.copy() for p in model.params]
 
-        yield EpochRecord(epoch, train_loss, val_loss, penalty, epoch_metrics, lr, grad_norm,
-                          time.perf_counter() - start)
+        record = EpochRecord(epoch, train_loss, val_loss, penalty, epoch_metrics, lr, grad_norm,
+                             time.perf_counter() - start)
+        if best_epoch == epoch:
+            best_record = record
+        yield record
 
         watch.check(epoch, train_loss, grad_norm, val_loss)
         if early_stopping:
@@ -194,15 +208,19 @@ def train(
                 reference, improved_epoch = monitored, epoch
             elif epoch - improved_epoch >= early_stopping and epoch < epochs:
                 _restore(model, best_params)
-                return Outcome("early_stopped", best_epoch)
+                return Outcome("early_stopped", best_epoch, best_record)
         if schedule is not None and epoch < epochs:  # sets the lr of the next epoch
             schedule.step(optimizer, monitored)
         if should_stop() and epoch < epochs:
-            return Outcome("interrupted", None)
+            return Outcome(_stop_status(should_stop()), None)
     if early_stopping and best_params is not None:  # the last epoch may not be the best one
         _restore(model, best_params)
-        return Outcome("completed", best_epoch)
+        return Outcome("completed", best_epoch, best_record)
     return Outcome("completed", None)
+
+
+def _stop_status(said: bool | str) -> str:
+    return said if isinstance(said, str) and said else "interrupted"
 
 
 def _restore(model: Model, saved: list[Array] | None) -> None:
@@ -326,17 +344,19 @@ def final_state(model: Model, loss: Loss, data: TrainingData, regularization: Re
     }
 
 
-def summarize(records: list[EpochRecord], restored_epoch: int | None = None,
+def summarize(log: RecordLog, restored: EpochRecord | None = None,
               final_figures: dict[str, Any] | None = None) -> dict[str, Any]:
     """The `final` and `best` parts of metrics.json, from the records of a run.
 
     `final` describes the weights the model ends with (`final_state`, given as
     `final_figures`; without it, the last record's figures): after the last epoch,
-    or those of the epoch early stopping restored (`final["epoch"]` says which).
+    or those of the epoch early stopping restored (`restored`; `final["epoch"]`
+    says which). `best` is the epoch of the lowest validation loss (training loss
+    without a split).
     """
-    if not records:
-        return {"final": None, "best": None}
-    last = records[restored_epoch - 1] if restored_epoch else records[-1]
+    if log.last is None:  # stopped inside the first epoch: the weights may still have moved
+        return {"final": None if final_figures is None else {"epoch": 0, **final_figures}, "best": None}
+    last = restored or log.last
     final: dict[str, Any] = {"epoch": last.epoch}
     if final_figures is not None:
         final.update(final_figures)
@@ -344,8 +364,7 @@ def summarize(records: list[EpochRecord], restored_epoch: int | None = None,
         final.update({"train_loss": last.train_loss, "val_loss": _none_if_nan(last.val_loss),
                       "penalty": last.penalty, **last.metrics})
     key = "val_loss" if not math.isnan(last.val_loss) else "train_loss"
-    finite = [r for r in records if math.isfinite(getattr(r, key))]
-    best_record = min(finite, key=lambda r: getattr(r, key)) if finite else last
+    best_record = log.best.get(key, last)
     best = {"epoch": best_record.epoch, "by": key, key: getattr(best_record, key)}
     return {"final": final, "best": best}
 

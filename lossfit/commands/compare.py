@@ -20,7 +20,8 @@ SEVERAL = " Several values: repeat the option or separate them with commas (comm
 COMPARE_EXIT_HELP = (
     "Exit codes: 0 at least one variant finished · 1 internal error (a bug) · 2 user mistake (checked for every "
     "variant before anything is written; or every variant failed on its own custom loss) · 3 every variant "
-    "diverged · 130 interrupted by Ctrl-C (every variant keeps its finished epochs)."
+    "diverged · 130 Ctrl-C, 143 SIGTERM, 129 SIGHUP (the current round finishes, every variant keeps its finished "
+    "epochs and the summaries are written; a second signal skips the plots) · 141 stdout closed early."
 )
 MANY = list[str]
 
@@ -68,12 +69,14 @@ def compare_command(
     order; the verdict ranks them by one common metric on the validation split.
     Example: lossfit compare --loss mse,mae,huber --dataset outliers
     """
+    import contextlib
     import json
-    import warnings
+    import sys
 
     from lossfit import comparison as comparing
     from lossfit import display, runs
-    from lossfit.cli import _stop_on_ctrl_c
+    from lossfit.cli import warnings_as_notes
+    from lossfit.stopping import Stop, on_signals
     from lossfit.leaderboard import board_for
     from lossfit.variants import options_from_cli
 
@@ -98,20 +101,22 @@ def compare_command(
         raise ConfigError(f"--metric takes one metric, got {', '.join(metric)}: the verdict ranks by one measure.")
     metric_name = metric[0] if metric else extra.get("metric")
     metric_where = "--metric" if metric else f"`metric` in {config_file}"
-    with warnings.catch_warnings(record=True) as caught:  # e.g. "no gradient given: differentiating numerically"
-        warnings.simplefilter("always")
+    with warnings_as_notes(terminal):  # e.g. "no gradient given: differentiating numerically"
         race = comparing.plan(merged, merged_lists, metric_name, metric_where)
-    for message in dict.fromkeys(str(w.message) for w in caught):
-        terminal.note(f"Note: {message}")
     for note in race.notes:
         terminal.note(f"Note: {note}")
-    given = merged.get("out") is not None
-    out_dir = Path(merged["out"]) if given else comparing.default_compare_dir(race)
-    runs.check_out_dir(out_dir, given=given)
-    runs.create_run_dir(out_dir)  # before the live view starts, so a refusal is one clean line
+    if merged.get("out") is not None:
+        out_dir = Path(merged["out"])
+        runs.check_out_dir(out_dir)
+        runs.create_run_dir(out_dir)
+    else:
+        out_dir = comparing.default_compare_dir(race)
     board = board_for(merged.get("progress", "auto"), terminal)
-    with _stop_on_ctrl_c() as stop:
-        result = comparing.execute(race, out_dir, board, plot=merged.get("plot", True), stop_requested=stop.is_set)
+    stop = Stop(lambda text: terminal.err.print(text, style="yellow", highlight=False, markup=False),
+                when="this round (every variant stops at the same epoch)")
+    # What a custom loss prints goes to stderr: stdout carries only the results (and stays valid --json).
+    with on_signals(stop), warnings_as_notes(terminal), contextlib.redirect_stdout(sys.stderr):
+        result = comparing.execute(race, out_dir, board, plot=merged.get("plot", True), stop=stop)
     for warning in result.warnings:
         terminal.err.print(f"Warning: {warning}", style="yellow", highlight=False, markup=False)
     if json_output:
@@ -119,8 +124,8 @@ def compare_command(
         terminal.out.print_json(text, highlight=False) if terminal.out.is_terminal else print(text)
     else:
         print_verdict(terminal, result)
-    if result.status == "interrupted":
-        raise typer.Exit(ExitCode.INTERRUPTED)
+    if stop.requested:
+        raise typer.Exit(stop.exit_code)
     if result.status == "diverged":
         raise typer.Exit(ExitCode.DIVERGED)
     if result.status == "failed":  # no variant finished and one failed on a user error (e.g. its custom loss)

@@ -28,6 +28,14 @@ def save(fig: Figure, path: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
+def why(err: Exception) -> str:
+    """Why a plot could not be drawn, in one line: `No space left on device (errno 28)`."""
+    if isinstance(err, OSError):
+        return f"{err.strerror or err} (errno {err.errno})"
+    first = str(err).splitlines()[0] if str(err) else ""
+    return f"{type(err).__name__}: {first}" if first else type(err).__name__
+
+
 def variant_color(index: int) -> str:
     return VARIANT_COLORS[index % len(VARIANT_COLORS)]
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,16 +26,16 @@ from matplotlib.figure import Figure
 
 from lossfit.data import true_line, true_target
 from lossfit.metrics import NAMES
-from lossfit.plots._style import TRUTH_COLOR, all_finite, save, variant_color
+from lossfit.plots._style import TRUTH_COLOR, all_finite, save, variant_color, why
 from lossfit.plots.curves import Series, overlay
 from lossfit.plots.models import draw_boundary, draw_data_1d, draw_fit_1d, draw_predicted_vs_actual, line_grid
 from lossfit.training import EpochRecord
 
 
 def draw_compare(path: Path, race: Any, verdict: Any, records: Sequence[Sequence[EpochRecord]]
-                 ) -> tuple[list[str], list[str]]:
-    """Draw every comparison plot that applies into `path`: (files written, warnings for plots that failed)."""
-    written, failed = [], []
+                 ) -> Iterator[tuple[str, str | None]]:
+    """Draw every comparison plot that applies into `path`, one at a time: yields (file name, None) for a
+    plot written, (file name, why) for one that could not be drawn (it never costs the comparison its summary)."""
     jobs: list[tuple[str, Callable[[], Figure]]] = [("curves.png", lambda: curves_figure(race, verdict, records))]
     if race.task == "regression" and race.dataset.n_features == 1:
         jobs.append(("fits.png", lambda: fits_figure(race, verdict)))
@@ -46,10 +46,10 @@ def draw_compare(path: Path, race: Any, verdict: Any, records: Sequence[Sequence
             with warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore", RuntimeWarning)
                 save(make(), path / name)
-            written.append(name)
-        except Exception as err:  # a plot never costs the comparison its summary
-            failed.append(f"{name} could not be drawn: {err}")
-    return written, failed
+        except Exception as err:
+            yield name, why(err)
+        else:
+            yield name, None
 
 
 def subtitle(race: Any) -> str:

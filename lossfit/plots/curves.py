@@ -17,7 +17,7 @@ from matplotlib.ticker import MaxNLocator
 from lossfit.plots._style import TRAIN_COLOR, VAL_COLOR
 from lossfit.training import EpochRecord
 
-ENDINGS = ("diverged", "failed", "interrupted", "early_stopped")  # statuses marked on a curve where they happened
+ENDINGS = ("diverged", "failed", "interrupted", "terminated", "early_stopped")  # statuses marked on a curve where they happened
 
 
 def wants_log(*series: np.ndarray) -> bool:

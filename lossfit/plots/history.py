@@ -34,7 +34,8 @@ from lossfit.plots.curves import ENDINGS, Series, overlay, wants_log
 
 HISTORY, METRICS, SUMMARY = "history.csv", "metrics.json", "summary.json"
 LOSS = "loss"  # the default picture: train_loss solid, val_loss dashed
-STATUS_WORDS = {"diverged": "diverged", "interrupted": "interrupted", "early_stopped": "stopped early"}
+STATUS_WORDS = {"diverged": "diverged", "interrupted": "interrupted", "terminated": "terminated",
+                "early_stopped": "stopped early"}
 AXIS_LABELS = {"train_loss": "train loss", "val_loss": "validation loss", "r2": "R²", "lr": "learning rate",
                "grad_norm": "gradient norm"}
 MAX_SOURCES = 90  # characters of folder names in the title's second line before "and N more"
@@ -48,7 +49,7 @@ class RunHistory:
     path: Path
     columns: tuple[str, ...]
     values: Mapping[str, Array]
-    status: str = "unknown"  # completed | early_stopped | diverged | interrupted | unknown (no metrics.json)
+    status: str = "unknown"  # completed | early_stopped | diverged | interrupted | terminated | unknown
     source: str = ""  # what the title names: the run folder, or the compare folder and its title
 
     @property
@@ -197,7 +198,7 @@ def _from_compare(path: Path) -> list[_Found]:
         try:
             columns, values = read_history(run_dir / HISTORY)
         except _NoEpochs:
-            if status != "interrupted":
+            if status not in ("interrupted", "terminated"):
                 raise
             # Ctrl-C can stop a comparison before a variant's first epoch: its legend entry says so.
             columns, values = ("epoch",), {"epoch": np.empty(0)}

@@ -3,47 +3,59 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
+from matplotlib.figure import Figure
 
-from lossfit.plots._style import save
+from lossfit.plots._style import save, why
 from lossfit.plots.curves import loss_curve
 from lossfit.plots.models import decision_boundary, fit_plot
 from lossfit.sinks import RunInfo, RunSummary
 from lossfit.training import EpochRecord
 
 
-def draw_run(path: Path, info: RunInfo, records: list[EpochRecord], summary: RunSummary) -> list[str]:
-    """Draw every plot that applies to this run into `path`; return the file names written."""
-    # A diverged run's huge or infinite values make NumPy and matplotlib warn about overflow:
-    # the run's message already says what happened.
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return _draw_run(path, info, records, summary)
+def draw_run(path: Path, info: RunInfo, records: list[EpochRecord], summary: RunSummary
+             ) -> Iterator[tuple[str, str | None]]:
+    """Draw every plot that applies to this run into `path`, one at a time.
+
+    Yields (file name, None) for each plot written and (file name, why) for one
+    that could not be drawn: a plot never costs a run its other files.
+    """
+    for name, make in _plots(info, records, summary):
+        try:
+            # A diverged run's huge or infinite values make NumPy and matplotlib warn about overflow:
+            # the run's message already says what happened.
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore", RuntimeWarning)
+                save(make(), path / name)
+        except Exception as err:
+            yield name, why(err)
+        else:
+            yield name, None
 
 
-def _draw_run(path: Path, info: RunInfo, records: list[EpochRecord], summary: RunSummary) -> list[str]:
-    written = []
+def _plots(info: RunInfo, records: list[EpochRecord], summary: RunSummary
+           ) -> list[tuple[str, Callable[[], Figure]]]:
+    """(file name, a function drawing its figure) for every plot that applies to this run."""
+    jobs: list[tuple[str, Callable[[], Figure]]] = []
     if records:
-        save(loss_curve(records, title=info.title, status=summary.status), path / "loss_curve.png")
-        written.append("loss_curve.png")
+        jobs.append(("loss_curve.png", lambda: loss_curve(records, title=info.title, status=summary.status)))
     if summary.classes is not None:
         from lossfit import report
 
         classes = summary.classes
         names = [row["class"] for row in classes["report"]]
         title = f"{info.title}\n{classes['split']} split"
-        save(report.confusion_matrix_figure(classes["confusion_matrix"], names, title), path / "confusion_matrix.png")
-        written.append("confusion_matrix.png")
+        jobs.append(("confusion_matrix.png",
+                     lambda: report.confusion_matrix_figure(classes["confusion_matrix"], names, title)))
     prepared = info.prepared
     if prepared is None:
-        return written
+        return jobs
     dataset, model = prepared.dataset, prepared.model
     if dataset.task == "regression":
-        save(fit_plot(dataset, model, title=info.title, link=prepared.loss.predict), path / "fit.png")
-        written.append("fit.png")
+        jobs.append(("fit.png", lambda: fit_plot(dataset, model, title=info.title, link=prepared.loss.predict)))
     elif dataset.n_features == 2:
-        save(decision_boundary(dataset, model, title=info.title), path / "decision_boundary.png")
-        written.append("decision_boundary.png")
-    return written
+        jobs.append(("decision_boundary.png", lambda: decision_boundary(dataset, model, title=info.title)))
+    return jobs
