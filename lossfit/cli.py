@@ -39,15 +39,56 @@ _USAGE_ERROR: Any = next(c for c in typer.BadParameter.__mro__ if c.__name__ == 
 _CLICK_ERROR: Any = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 
 
+class StdoutClosed(Exception):
+    """The reader of stdout went away (`lossfit losses | head -2`)."""
+
+
+class StdoutUnwritable(Exception):
+    """stdout cannot take the output (`--json > /dev/full`)."""
+
+
+class GuardedStdout:
+    """sys.stdout while a command runs: a failing write says it was stdout that failed."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        with self._guard():
+            return int(self._stream.write(text))
+
+    def flush(self) -> None:
+        with self._guard():
+            self._stream.flush()
+
+    def __getattr__(self, name: str) -> Any:  # isatty, fileno, encoding...: the stream's own
+        return getattr(self._stream, name)
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        try:
+            yield
+        except BrokenPipeError:
+            raise StdoutClosed() from None
+        except OSError as err:
+            raise StdoutUnwritable(f"{err.strerror or err} (errno {err.errno})") from None
+
+
 class OneLineErrors(TyperGroup):
-    """Reports usage errors and LossfitErrors as one line on stderr with exit code 2."""
+    """Reports usage errors and LossfitErrors as one line on stderr with exit code 2.
+
+    A closed stdout ends the command quietly with 141 (click alone would exit 1, the
+    code for a bug); a stdout that cannot be written is one line and exit 2.
+    """
 
     def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
              complete_var: str | None = None, standalone_mode: bool = True,
              windows_expand_args: bool = True, **extra: Any) -> Any:
+        stdout, sys.stdout = sys.stdout, GuardedStdout(sys.stdout)
         try:
             result = super().main(args, prog_name, complete_var, standalone_mode=False,
                                   windows_expand_args=windows_expand_args, **extra)
+            sys.stdout.flush()
         except _USAGE_ERROR as err:
             if type(err).__name__ == "NoArgsIsHelpError" and err.ctx is not None:  # bare `lossfit`
                 print(err.ctx.get_help())
@@ -60,6 +101,14 @@ class OneLineErrors(TyperGroup):
             _fail("Aborted.", ExitCode.INTERRUPTED, standalone_mode)
         except LossfitError as err:
             _fail(str(err), ExitCode.USAGE, standalone_mode)
+        except StdoutClosed:
+            _discard_stdout()
+            return _done(ExitCode.BROKEN_PIPE, standalone_mode)
+        except StdoutUnwritable as err:
+            _discard_stdout()
+            _fail(f"cannot write the output to stdout: {err}.", ExitCode.USAGE, standalone_mode)
+        finally:
+            sys.stdout = stdout
         if not standalone_mode:
             return result
         sys.exit(result if isinstance(result, int) else 0)
@@ -156,8 +205,10 @@ def train(
         "plot": plot,
     }
     run_config = build_config(config, options)
-    with warnings_as_notes(terminal):  # e.g. "no gradient given: differentiating numerically"
-        prepared = api.prepare(run_config)
+    # What a custom loss prints goes to stderr: stdout carries only the results (and stays valid --json).
+    noted: set[str] = set()
+    with warnings_as_notes(terminal, noted), contextlib.redirect_stdout(sys.stderr):
+        prepared = api.prepare(run_config)  # warns, e.g., "no gradient given: differentiating numerically"
     if run_config.out:
         out_dir = Path(run_config.out)
         runs.check_out_dir(out_dir)
@@ -172,8 +223,7 @@ def train(
         sinks.append(shown)
     sinks.append(folder)
 
-    # What a custom loss prints goes to stderr: stdout carries only the results (and stays valid --json).
-    with on_signals(stop), warnings_as_notes(terminal), contextlib.redirect_stdout(sys.stderr):
+    with on_signals(stop), warnings_as_notes(terminal, noted), contextlib.redirect_stdout(sys.stderr):
         summary = api.run(prepared, sinks, should_stop=stop)
     summary = _with_folder(summary, folder)
     for warning in folder.warnings:
@@ -250,15 +300,17 @@ def _fitted_line(prepared: Any) -> str | None:
 
 
 @contextmanager
-def warnings_as_notes(terminal: Any, most: int = 20) -> Iterator[None]:
+def warnings_as_notes(terminal: Any, noted: set[str] | None = None, most: int = 20) -> Iterator[None]:
     """Python warnings raised in the block (NumPy, matplotlib, lossfit's own) become one `Note:` line
-    each on stderr, printed when the block ends, each distinct message once (at most `most` of them)."""
+    each on stderr, printed when the block ends: each distinct message once (not again if it is in
+    `noted`, the messages earlier blocks printed), at most `most` of them."""
     import warnings
 
+    noted = set() if noted is None else noted
     seen: dict[str, None] = {}
 
     def keep(message: Any, category: Any, filename: str, lineno: int, file: Any = None, line: Any = None) -> None:
-        if len(seen) < most:
+        if len(seen) < most and str(message) not in noted:
             seen[str(message)] = None
 
     try:
@@ -267,6 +319,7 @@ def warnings_as_notes(terminal: Any, most: int = 20) -> Iterator[None]:
             warnings.showwarning = keep
             yield
     finally:
+        noted.update(seen)
         for text in seen:
             terminal.note(f"Note: {text}")
 
@@ -284,8 +337,7 @@ _register_commands()
 
 
 def main() -> None:
-    """Console-script entry point. A reader that leaves early (`lossfit losses | head -2`) ends the
-    command quietly with 141; stdout that cannot be written (`--json > /dev/full`) is one line, exit 2."""
+    """Console-script entry point; stdout is flushed here so that a failing last write is reported too."""
     try:
         try:
             app()
@@ -315,6 +367,10 @@ def _discard_stdout() -> None:
     """Point stdout at /dev/null, so Python's own flush at exit does not fail again."""
     import os
 
+    try:
+        fileno = sys.stdout.fileno()
+    except (OSError, ValueError):  # not a real file (a test runner's buffer)
+        return
     devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
+    os.dup2(devnull, fileno)
     os.close(devnull)

@@ -111,7 +111,7 @@ class CustomLoss(Loss):
             out = fn(y_pred, y_true)
         except LossfitError:
             raise
-        except Exception as err:
+        except (Exception, SystemExit, KeyboardInterrupt) as err:  # user code never decides how lossfit ends
             raise ConfigError(
                 f"custom loss {where}: its {what} function raised {_describe_exception(err, self.path)}; "
                 "fix the function (it gets numpy arrays y_pred, y_true)."
@@ -183,7 +183,7 @@ def load(spec: str, **kwargs: Any) -> CustomLoss:
     if inspect.isclass(obj):
         try:
             instance = obj()
-        except Exception as err:
+        except (Exception, SystemExit, KeyboardInterrupt) as err:  # user code never decides how lossfit ends
             raise ConfigError(
                 f"custom loss {spec}: building class {name}() raised {_describe_exception(err, path)}; "
                 "the class must be constructible without arguments."
@@ -311,7 +311,7 @@ def _run_module(spec: str, path: Path) -> Any:
     except UnicodeDecodeError:
         sys.modules.pop(module_name, None)
         raise ConfigError(f"custom loss {spec}: {path.name} is not UTF-8 text; save it as UTF-8.") from None
-    except Exception as err:
+    except (Exception, SystemExit, KeyboardInterrupt) as err:  # user code never decides how lossfit ends
         sys.modules.pop(module_name, None)
         raise ConfigError(
             f"custom loss {spec}: running {path.name} raised {_describe_exception(err, path)}; fix the file."

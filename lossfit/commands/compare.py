@@ -101,8 +101,10 @@ def compare_command(
         raise ConfigError(f"--metric takes one metric, got {', '.join(metric)}: the verdict ranks by one measure.")
     metric_name = metric[0] if metric else extra.get("metric")
     metric_where = "--metric" if metric else f"`metric` in {config_file}"
-    with warnings_as_notes(terminal):  # e.g. "no gradient given: differentiating numerically"
-        race = comparing.plan(merged, merged_lists, metric_name, metric_where)
+    # What a custom loss prints goes to stderr: stdout carries only the results (and stays valid --json).
+    noted: set[str] = set()
+    with warnings_as_notes(terminal, noted), contextlib.redirect_stdout(sys.stderr):
+        race = comparing.plan(merged, merged_lists, metric_name, metric_where)  # may warn: numerical gradient
     for note in race.notes:
         terminal.note(f"Note: {note}")
     if merged.get("out") is not None:
@@ -114,8 +116,7 @@ def compare_command(
     board = board_for(merged.get("progress", "auto"), terminal)
     stop = Stop(lambda text: terminal.err.print(text, style="yellow", highlight=False, markup=False),
                 when="this round (every variant stops at the same epoch)")
-    # What a custom loss prints goes to stderr: stdout carries only the results (and stays valid --json).
-    with on_signals(stop), warnings_as_notes(terminal), contextlib.redirect_stdout(sys.stderr):
+    with on_signals(stop), warnings_as_notes(terminal, noted), contextlib.redirect_stdout(sys.stderr):
         result = comparing.execute(race, out_dir, board, plot=merged.get("plot", True), stop=stop)
     for warning in result.warnings:
         terminal.err.print(f"Warning: {warning}", style="yellow", highlight=False, markup=False)
