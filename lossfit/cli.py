@@ -19,7 +19,7 @@ from typing import Annotated, Any, Optional
 import typer
 from typer.core import TyperGroup
 
-from lossfit import __version__
+from lossfit import __version__, completion
 from lossfit.commands.options import HELP
 from lossfit.errors import ExitCode, LossfitError
 from lossfit.stopping import Stop, on_signals
@@ -135,7 +135,7 @@ app = typer.Typer(
     help="A workbench for learning how loss functions and gradient descent behave.",
     epilog=EXIT_CODES_HELP,
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_show_locals=False,
     rich_markup_mode=None,
 )
@@ -158,16 +158,16 @@ def _root(
 
 @app.command(epilog=EXIT_CODES_HELP)
 def train(
-    loss: Annotated[Optional[str], typer.Option(help=HELP["loss"])] = None,
-    dataset: Annotated[Optional[str], typer.Option(help=HELP["dataset"])] = None,
-    model: Annotated[Optional[str], typer.Option(help=HELP["model"])] = None,
-    optimizer: Annotated[Optional[str], typer.Option(help=HELP["optimizer"])] = None,
+    loss: Annotated[Optional[str], typer.Option(help=HELP["loss"], autocompletion=completion.complete_loss)] = None,
+    dataset: Annotated[Optional[str], typer.Option(help=HELP["dataset"], autocompletion=completion.complete_dataset)] = None,
+    model: Annotated[Optional[str], typer.Option(help=HELP["model"], autocompletion=completion.complete_model)] = None,
+    optimizer: Annotated[Optional[str], typer.Option(help=HELP["optimizer"], autocompletion=completion.complete_optimizer)] = None,
     lr: Annotated[Optional[float], typer.Option(help=HELP["lr"])] = None,
     epochs: Annotated[Optional[int], typer.Option(help=HELP["epochs"])] = None,
     batch_size: Annotated[Optional[str], typer.Option("--batch-size", help=HELP["batch_size"])] = None,
     seed: Annotated[Optional[int], typer.Option(help=HELP["seed"])] = None,
     val_split: Annotated[Optional[float], typer.Option("--val-split", help=HELP["val_split"])] = None,
-    schedule: Annotated[Optional[str], typer.Option(help=HELP["schedule"])] = None,
+    schedule: Annotated[Optional[str], typer.Option(help=HELP["schedule"], autocompletion=completion.complete_schedule)] = None,
     l2: Annotated[Optional[float], typer.Option(help=HELP["l2"])] = None,
     l1: Annotated[Optional[float], typer.Option(help=HELP["l1"])] = None,
     clip_grad: Annotated[Optional[float], typer.Option("--clip-grad", help=HELP["clip_grad"])] = None,
@@ -177,11 +177,11 @@ def train(
     target: Annotated[Optional[str], typer.Option(help=HELP["target"])] = None,
     features: Annotated[Optional[str], typer.Option(help=HELP["features"])] = None,
     header: Annotated[Optional[bool], typer.Option("--header/--no-header", help=HELP["header"], show_default=False)] = None,
-    task: Annotated[Optional[str], typer.Option(help=HELP["task"])] = None,
+    task: Annotated[Optional[str], typer.Option(help=HELP["task"], autocompletion=completion.complete_task)] = None,
     standardize: Annotated[Optional[bool], typer.Option("--standardize/--no-standardize", help=HELP["standardize"], show_default=False)] = None,
-    out: Annotated[Optional[Path], typer.Option(help=HELP["out"])] = None,
-    config: Annotated[Optional[Path], typer.Option("--config", help=HELP["config"])] = None,
-    progress: Annotated[Optional[str], typer.Option(help=HELP["progress"])] = None,
+    out: Annotated[Optional[Path], typer.Option(help=HELP["out"], autocompletion=completion.complete_out)] = None,
+    config: Annotated[Optional[Path], typer.Option("--config", help=HELP["config"], autocompletion=completion.complete_config)] = None,
+    progress: Annotated[Optional[str], typer.Option(help=HELP["progress"], autocompletion=completion.complete_progress)] = None,
     json_output: Annotated[bool, typer.Option("--json", help=HELP["json_output"])] = False,
     plot: Annotated[Optional[bool], typer.Option("--plot/--no-plot", help=HELP["plot"], show_default=False)] = None,
 ) -> None:

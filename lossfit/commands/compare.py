@@ -13,6 +13,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from lossfit import completion
 from lossfit.commands.options import HELP
 from lossfit.errors import ConfigError, ExitCode
 
@@ -35,16 +36,16 @@ def _vary(key: str) -> str:
 
 
 def compare_command(
-    loss: Annotated[Optional[MANY], typer.Option(help=_vary("loss"), metavar="SPEC")] = None,
-    dataset: Annotated[Optional[MANY], typer.Option(help=HELP["dataset"] + " The same for every variant.", metavar="SPEC")] = None,
-    model: Annotated[Optional[MANY], typer.Option(help=_vary("model"), metavar="SPEC")] = None,
-    optimizer: Annotated[Optional[MANY], typer.Option(help=_vary("optimizer"), metavar="SPEC")] = None,
+    loss: Annotated[Optional[MANY], typer.Option(help=_vary("loss"), metavar="SPEC", autocompletion=completion.complete_losses)] = None,
+    dataset: Annotated[Optional[MANY], typer.Option(help=HELP["dataset"] + " The same for every variant.", metavar="SPEC", autocompletion=completion.complete_dataset)] = None,
+    model: Annotated[Optional[MANY], typer.Option(help=_vary("model"), metavar="SPEC", autocompletion=completion.complete_models)] = None,
+    optimizer: Annotated[Optional[MANY], typer.Option(help=_vary("optimizer"), metavar="SPEC", autocompletion=completion.complete_optimizers)] = None,
     lr: Annotated[Optional[MANY], typer.Option(help=_vary("lr"), metavar="X")] = None,
     epochs: Annotated[Optional[MANY], typer.Option(help=HELP["epochs"], metavar="N")] = None,
     batch_size: Annotated[Optional[MANY], typer.Option("--batch-size", help=_vary("batch_size"), metavar="N|full")] = None,
     seed: Annotated[Optional[MANY], typer.Option(help=HELP["seed"], metavar="N")] = None,
     val_split: Annotated[Optional[MANY], typer.Option("--val-split", help=HELP["val_split"], metavar="F")] = None,
-    schedule: Annotated[Optional[MANY], typer.Option(help=_vary("schedule"), metavar="SPEC")] = None,
+    schedule: Annotated[Optional[MANY], typer.Option(help=_vary("schedule"), metavar="SPEC", autocompletion=completion.complete_schedules)] = None,
     l2: Annotated[Optional[MANY], typer.Option(help=HELP["l2"], metavar="X")] = None,
     l1: Annotated[Optional[MANY], typer.Option(help=HELP["l1"], metavar="X")] = None,
     clip_grad: Annotated[Optional[MANY], typer.Option("--clip-grad", help=HELP["clip_grad"], metavar="X")] = None,
@@ -54,12 +55,12 @@ def compare_command(
     target: Annotated[Optional[MANY], typer.Option(help=HELP["target"], metavar="COLUMN")] = None,
     features: Annotated[Optional[MANY], typer.Option(help=HELP["features"], metavar="A,B,C")] = None,
     header: Annotated[Optional[bool], typer.Option("--header/--no-header", help=HELP["header"], show_default=False)] = None,
-    task: Annotated[Optional[MANY], typer.Option(help=HELP["task"], metavar="TASK")] = None,
+    task: Annotated[Optional[MANY], typer.Option(help=HELP["task"], metavar="TASK", autocompletion=completion.complete_task)] = None,
     standardize: Annotated[Optional[bool], typer.Option("--standardize/--no-standardize", help=HELP["standardize"], show_default=False)] = None,
-    metric: Annotated[Optional[MANY], typer.Option(help="The metric that ranks the variants, on the validation split: regression mae, rmse, mse, r2 or truth_rmse (distance to the noiseless target of a generated dataset); binary f1, accuracy, precision, recall, roc_auc, log_loss; multiclass accuracy, f1, precision, recall, log_loss. [default: mae, f1 or accuracy]", metavar="NAME")] = None,
-    out: Annotated[Optional[MANY], typer.Option(help="Compare folder to create: a run folder per variant, summary.csv, summary.json and the plots. [default: runs/compare-<dataset>-<what varies>-<time>]", metavar="DIR")] = None,
-    config: Annotated[Optional[list[Path]], typer.Option("--config", help="TOML file with the same keys as these options; a list (loss = [\"mse\", \"mae\"]) gives variants; options given here win.")] = None,
-    progress: Annotated[Optional[MANY], typer.Option(help="auto (a live leaderboard on a terminal, plain lines otherwise), rich, plain or none. [default: auto]", metavar="MODE")] = None,
+    metric: Annotated[Optional[MANY], typer.Option(help="The metric that ranks the variants, on the validation split: regression mae, rmse, mse, r2 or truth_rmse (distance to the noiseless target of a generated dataset); binary f1, accuracy, precision, recall, roc_auc, log_loss; multiclass accuracy, f1, precision, recall, log_loss. [default: mae, f1 or accuracy]", metavar="NAME", autocompletion=completion.complete_metric)] = None,
+    out: Annotated[Optional[MANY], typer.Option(help="Compare folder to create: a run folder per variant, summary.csv, summary.json and the plots. [default: runs/compare-<dataset>-<what varies>-<time>]", metavar="DIR", autocompletion=completion.complete_out)] = None,
+    config: Annotated[Optional[list[Path]], typer.Option("--config", help="TOML file with the same keys as these options; a list (loss = [\"mse\", \"mae\"]) gives variants; options given here win.", autocompletion=completion.complete_config)] = None,
+    progress: Annotated[Optional[MANY], typer.Option(help="auto (a live leaderboard on a terminal, plain lines otherwise), rich, plain or none. [default: auto]", metavar="MODE", autocompletion=completion.complete_progress)] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print summary.json on stdout.")] = False,
     plot: Annotated[Optional[bool], typer.Option("--plot/--no-plot", help="Draw the PNG plots. [default: plot]", show_default=False)] = None,
 ) -> None:
