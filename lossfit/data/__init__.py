@@ -17,18 +17,27 @@ the training split's statistics:
 Randomness: ``load`` draws the sample from ``np.random.default_rng([seed, 0])``
 and the split from ``np.random.default_rng([seed, 1])``; the global NumPy random
 state is never touched, and the same seed gives identical arrays.
+
+Files are parsed once per run: `task_of` and `read` remember the last table
+parsed (see `lossfit.data._cache`) and `load` takes it over, so nothing keeps
+it alive after `load` returns. Generators are checked against the machine's
+memory before they draw anything (`lossfit.data._memory`).
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Literal
 
 import numpy as np
 
 from lossfit._typing import TASKS, Array, Task
+from lossfit.data import _cache
 from lossfit.data._base import Generator
+from lossfit.data._memory import check_generator_size, format_bytes, out_of_memory, table_bytes
 from lossfit.data.bundled import BUNDLED, Bundled
 from lossfit.data.classification import (
     Blobs,
@@ -217,33 +226,99 @@ def read(
 ) -> Source:
     """The whole dataset named by `spec`, in file (or generation) order, before any split.
 
+    A file's table may be the one an earlier call parsed (the file unchanged):
+    treat its arrays as read-only.
+
     >>> src = read("iris")
     >>> src.source, src.table.X.shape, src.table.class_names[0]
     ('bundled', (150, 4), 'setosa')
+    """
+    return _read(spec, seed=seed, target=target, features=features, header=header, task=task, use="share")[0]
+
+
+_Use = Literal["share", "peek", "take"]
+
+
+def _read(
+    spec: str,
+    *,
+    seed: int,
+    target: str | int | None,
+    features: list[str] | None,
+    header: bool | None,
+    task: Task | None,
+    use: _Use,
+) -> tuple[Source, bool]:
+    """`read`, and whether the caller owns the table's arrays (may modify them in place).
+
+    use: "share" gives a table the caller keeps, "peek" one it only looks at
+    (task_of), "take" one it consumes (load): the remembered table is removed.
     """
     if task is not None and task not in TASKS:
         raise ConfigError(f"task={task!r} is not a task; expected one of: {', '.join(TASKS)}.")
     if is_file(spec):
         path = Path(spec.strip()).expanduser()
-        table = read_file(path, target=target, features=features, header=header, task=task)
+        table, owned = _file_table(path, use, target=target, features=features, header=header, task=task)
         resolved = str(path.resolve()) if path.exists() else str(path)
-        return Source(path.stem, resolved, "file", table)
+        return Source(path.stem, resolved, "file", table), owned
     made = generator(spec)
     if isinstance(made, Bundled):
         _check_file_options(f"Bundled dataset `{made.name}`", target=target, features=features, header=header)
         _check_task(made.name, made.task, task)
-        return Source(made.name, made.name, "bundled", made.read())
+        return Source(made.name, made.name, "bundled", made.read()), True
     _check_file_options(f"Dataset generator `{made.name}`", target=target, features=features, header=header)
     _check_task(made.name, made.task, task)
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ConfigError(f"seed={seed!r} is out of range; expected a whole number >= 0.")
-    X, y = made.generate(np.random.default_rng([int(seed), 0]))
+    X, y = _generate(made, int(seed))
     labels = y if made.task == "regression" else np.asarray(y).astype(np.int64)
     table = Table(
         X, labels, made.task, tuple(made.feature_names),
         tuple(made.class_names) if made.task != "regression" else (),
     )
-    return Source(made.name, registry.resolved_spec(made.name, made), "generator", table)
+    return Source(made.name, registry.resolved_spec(made.name, made), "generator", table), True
+
+
+def _generate(made: Generator, seed: int) -> tuple[Array, Any]:
+    """Draw a generator's sample, after checking it fits in memory."""
+    rows = int(getattr(made, "n_samples", 0))
+    check_generator_size(made.name, rows, made.n_features)
+    try:
+        return made.generate(np.random.default_rng([seed, 0]))
+    except MemoryError:
+        raise out_of_memory(f"Dataset `{made.name}` with n_samples={rows}", table_bytes(rows, made.n_features)) from None
+
+
+def _file_table(path: Path, use: _Use, **options: Any) -> tuple[Table, bool]:
+    """The file's table, remembered from the last parse (see `lossfit.data._cache`) or parsed now."""
+    try:
+        key: tuple[Any, ...] | None = _cache.file_key(path, options)
+    except OSError:
+        key = None  # missing, a folder, unreadable: read_file says which
+    entry = None if key is None else _cache.take(key) if use == "take" else _cache.peek(key)
+    if entry is None:
+        _cache.clear()  # never two big tables at once
+        entry = _cache.Entry(key or (), *_parse_file(path, options))
+        if use != "take" and key is not None:
+            _cache.remember(entry)
+    entry.warn_again()
+    if use == "share":
+        entry.shared = True
+    return entry.table, use == "take" and not entry.shared
+
+
+def _parse_file(path: Path, options: dict[str, Any]) -> tuple[Table, list[warnings.WarningMessage]]:
+    """read_file, with the warnings it gives recorded (to give again each time the table is reused)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            table = read_file(path, **options)
+        except MemoryError:
+            raise DataError(
+                f"Dataset file {path} ({format_bytes(path.stat().st_size)}) does not fit in memory once parsed; "
+                "use fewer rows or columns, or save it with np.savez(path, X=X, y=y)."
+            ) from None
+    return table, list(caught)
 
 
 def _check_task(name: str, actual: Task, asked: Task | None) -> None:
@@ -270,7 +345,8 @@ def task_of(
     if task is not None and task not in TASKS:
         raise ConfigError(f"task={task!r} is not a task; expected one of: {', '.join(TASKS)}.")
     if is_file(spec):
-        return read(spec, target=target, features=features, header=header, task=task).table.task
+        source, _ = _read(spec, seed=0, target=target, features=features, header=header, task=task, use="peek")
+        return source.table.task
     made = generator(spec)
     what = f"Bundled dataset `{made.name}`" if isinstance(made, Bundled) else f"Dataset generator `{made.name}`"
     _check_file_options(what, target=target, features=features, header=header)
@@ -316,8 +392,9 @@ def load(
         0.0 <= val_split < 1.0
     ):
         raise ConfigError(f"val_split={val_split!r} is out of range; expected 0 <= val_split < 1.")
-    src = read(spec, seed=seed, target=target, features=features, header=header, task=task)
+    src, owned = _read(spec, seed=seed, target=target, features=features, header=header, task=task, use="take")
     table = src.table
+    where = f"Dataset file {src.spec}" if src.source == "file" else f"Bundled dataset `{src.name}`"
     try:
         return make_dataset(
             name=src.name,
@@ -333,11 +410,15 @@ def load(
             standardize=standardize,
             source=src.source,
             dropped_rows=table.dropped_rows,
+            target_name=table.target_name,
+            owned=owned,
         )
+    except MemoryError:
+        what = f"Dataset `{src.name}`" if src.source == "generator" else where
+        raise out_of_memory(what, 2 * table.X.nbytes) from None
     except DataError as err:
         if src.source == "generator":
             raise
-        where = f"Dataset file {src.spec}" if src.source == "file" else f"Bundled dataset `{src.name}`"
         message = str(err).replace("increase n_samples", "add rows").replace(f"Dataset `{src.name}`", "")
         raise DataError(f"{where} ({len(table.y)} usable rows): {message.lstrip(': ')}") from None
 

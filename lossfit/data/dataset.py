@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from lossfit._typing import Array, Targets, Task
+from lossfit.data._arrays import all_finite, column_moments, max_abs, permute_rows, standardize_in_place
 from lossfit.errors import ConfigError, DataError
 
 Index = npt.NDArray[np.intp]
@@ -155,14 +156,114 @@ def split_indices(
 def fit_standardizer(X: Array) -> tuple[Array, Array]:
     """Column mean and standard deviation (ddof=0, as StandardScaler); a constant column gets std 1.
 
+    A column is constant when std <= 10 eps max(1, |mean|): within rounding of
+    its mean, or below about 2e-15 (rounding noise such as 0.1 + 0.2 - 0.3).
+
+    Computed on each column divided by a power of two near its largest value
+    (`lossfit.data._arrays.column_moments`), so values up to float64's maximum
+    (1.8e308) give finite statistics: the same numbers as ``X.mean(axis=0)`` and
+    ``X.std(axis=0)`` where those do not overflow.
+
     >>> fit_standardizer(np.array([[1.0, 5.0], [3.0, 5.0]]))
     (array([2., 5.]), array([1., 1.]))
+    >>> fit_standardizer(np.array([[1e307], [-1e307]]))
+    (array([0.]), array([1.e+307]))
     """
-    mean = X.mean(axis=0)
-    std = X.std(axis=0)
+    mean, std = column_moments(X)
     constant = std <= 10 * np.finfo(np.float64).eps * np.maximum(1.0, np.abs(mean))
     std = np.where(constant, 1.0, std)
     return mean, std
+
+
+def square_safe_limit(n: int) -> float:
+    """The largest magnitude a target (or unscaled feature) of n rows may have: sqrt(max / (4 n)).
+
+    Notes
+    -----
+    ::
+
+        limit(n) = sqrt(1.8e308 / (4 n))         e.g. 4.7e152 for 200 rows, 1.5e151 for 200,000
+
+    A mean squared error adds up n squared errors; an error is at most twice the
+    largest target when the prediction is of the same size, so below this limit
+    sum((prediction - y)^2) stays finite. Above it the very first loss overflows
+    float64 to inf: no learning rate can help, only rescaling the data.
+
+    >>> f"{square_safe_limit(200):.2g}"
+    '4.7e+152'
+    """
+    return math.sqrt(float(np.finfo(np.float64).max) / (4 * max(int(n), 1)))
+
+
+def _rescale_hint(value: float) -> str:
+    return f"divide it by 1e{max(0, int(math.floor(math.log10(value))))}"
+
+
+def _check_target_range(name: str, target_name: str, y: Array) -> None:
+    if len(y) == 0:
+        return
+    biggest = float(np.max(np.abs(y)))
+    limit = square_safe_limit(len(y))
+    if biggest > limit:
+        raise DataError(
+            f"Dataset `{name}`: the target `{target_name}` has values up to {biggest:.3g}, too large to train on: "
+            f"squared errors overflow float64 above about {limit:.2g} for {len(y)} rows (no learning rate "
+            f"helps); rescale the target ({_rescale_hint(biggest)}) and train again."
+        )
+
+
+def _check_raw_features(name: str, X: Array, feature_names: tuple[str, ...]) -> None:
+    """Unstandardized features must stay below the same limit as targets (their products overflow)."""
+    if X.size == 0:
+        return
+    biggest = max_abs(X)
+    limit = square_safe_limit(len(X))
+    j = int(np.argmax(biggest))
+    if biggest[j] > limit:
+        raise DataError(
+            f"Dataset `{name}`: column `{_column_name(feature_names, j)}` has values up to {biggest[j]:.3g}, too "
+            f"large to train on without standardizing (products overflow float64 above about {limit:.2g}); "
+            f"rescale it ({_rescale_hint(float(biggest[j]))}) or leave standardization on."
+        )
+
+
+def _check_standardized(name: str, parts: tuple[Array, Array], raw: Array, feature_names: tuple[str, ...]) -> None:
+    """Standardized features must be finite: x - mean overflows only for values near +-1.8e308."""
+    for part in parts:
+        if all_finite(part):
+            continue
+        j = int(np.argmax(~(np.isfinite(part.min(axis=0)) & np.isfinite(part.max(axis=0)))))
+        biggest = float(raw[j])
+        raise DataError(
+            f"Dataset `{name}`: column `{_column_name(feature_names, j)}` has values up to {biggest:.3g}: "
+            f"standardizing it overflows float64; rescale it ({_rescale_hint(biggest)}) and train again."
+        )
+
+
+def _column_name(feature_names: tuple[str, ...], j: int) -> str:
+    return feature_names[j] if j < len(feature_names) else f"x{j + 1}"
+
+
+IN_PLACE_BYTES = 32 * 2**20
+"""Tables at least this big (and at least IN_PLACE_COLUMNS wide) are shuffled into
+their train and validation parts in place, when the caller hands them over."""
+IN_PLACE_COLUMNS = 32
+
+
+def _split_rows(X: Array, train: Index, val: Index, owned: bool) -> tuple[Array, Array]:
+    """X[train] and X[val]. An owned, big, wide table is permuted in place and the parts are views of it.
+
+    The in-place permutation saves a full copy of the table, at the price of a few
+    index arrays of len(X) and about log2(len(X)) passes over them: with wide
+    rows (200,000 x 100) it is faster than the copy (0.2 s against 0.7 s); with
+    narrow rows (2,000,000 x 16) it is 4x slower, hence IN_PLACE_COLUMNS. A
+    small table is cheapest to copy.
+    """
+    big = X.nbytes >= IN_PLACE_BYTES and X.shape[1] >= IN_PLACE_COLUMNS
+    if owned and big and X.flags.c_contiguous and X.flags.writeable and len(train) + len(val) == len(X):
+        permute_rows(X, np.concatenate([train, val]))
+        return X[: len(train)], X[len(train) :]
+    return X[train], X[val]
 
 
 def _readonly(a: npt.NDArray[_Scalar]) -> npt.NDArray[_Scalar]:
@@ -186,16 +287,29 @@ def make_dataset(
     standardize: bool = True,
     source: str = "generator",
     dropped_rows: int = 0,
+    target_name: str = "y",
+    owned: bool = False,
 ) -> Dataset:
-    """Split (X, y) with `rng`, standardize on the training rows, and freeze the result."""
+    """Split (X, y) with `rng`, standardize on the training rows, and freeze the result.
+
+    `owned=True` hands X over: it may be reordered and scaled in place (the
+    caller must not use it afterwards), which saves a copy of a big table.
+    Refused with a DataError: NaN or infinite values, a regression target too
+    large to square (`square_safe_limit`), features that cannot be standardized
+    into finite numbers, or, unstandardized, features above the same limit.
+    """
     X = np.asarray(X, dtype=np.float64)
     if X.ndim != 2 or len(X) != len(y):
         raise DataError(f"Dataset `{name}`: X has shape {X.shape} but y has {len(y)} rows.")
-    if not np.isfinite(X).all():
+    if not all_finite(X):
         raise DataError(f"Dataset `{name}`: X contains NaN or infinite values.")
     targets: Targets
     if task == "regression":
-        targets = np.asarray(y, dtype=np.float64)
+        values = np.asarray(y, dtype=np.float64)
+        if not all_finite(values):
+            raise DataError(f"Dataset `{name}`: the target `{target_name}` contains NaN or infinite values.")
+        _check_target_range(name, target_name, values)
+        targets = values
     else:
         labels = np.asarray(y).astype(np.int64)
         missing = sorted(set(range(n_classes)) - set(np.unique(labels).tolist()))
@@ -205,12 +319,17 @@ def make_dataset(
                 "increase n_samples or make the classes less imbalanced."
             )
         targets = labels.astype(np.float64) if task == "binary" else labels
+    if not standardize:
+        _check_raw_features(name, X, feature_names)
     train, val = split_indices(targets, task, val_split, rng)
-    X_train, X_val = X[train], X[val]
+    raw_max = max_abs(X) if standardize else None
+    X_train, X_val = _split_rows(X, train, val, owned)  # copies, or views of X permuted in place
     if standardize:
         mean, std = fit_standardizer(X_train)
-        X_train = (X_train - mean) / std
-        X_val = (X_val - mean) / std
+        standardize_in_place(X_train, mean, std)  # the arithmetic of (X - mean) / std, without a copy
+        standardize_in_place(X_val, mean, std)
+        assert raw_max is not None
+        _check_standardized(name, (X_train, X_val), raw_max, feature_names)
     else:
         mean, std = np.zeros(X.shape[1]), np.ones(X.shape[1])
     return Dataset(

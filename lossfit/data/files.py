@@ -28,15 +28,25 @@ Rules (each failure is a one-line `DataError` naming the file and the fix):
   as rows), are classification (2 classes: binary, more: multiclass), said in a
   warning; anything else is regression. ``task`` overrides. Class labels are mapped to indices in sorted
   order (the ``LabelEncoder`` convention) and their names kept.
+- A quoted field that is still open at the end of the file is an error naming
+  the line where its row starts; cells and names quoted in messages are cut to
+  40 characters (control characters shown escaped), so a message stays one line.
+
+Speed: a file whose cells are all finite numbers (the common big case) is read
+by ``numpy.loadtxt`` straight into one float64 array, the features compacted in
+place; anything else (text, missing values, quotes, odd rows) goes through the
+general reader above, which gives the same table and the same messages.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import math
 import os
 import warnings
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +54,8 @@ import numpy as np
 import numpy.typing as npt
 
 from lossfit._typing import TASKS, Array, Task
+from lossfit.data._arrays import all_finite, compact_columns, row_blocks
+from lossfit.data._memory import format_bytes, memory_limit
 from lossfit.errors import ConfigError, DataError
 
 MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "?", "-", "#n/a"})
@@ -54,6 +66,13 @@ FILE_SUFFIXES = (*TEXT_SUFFIXES, ".npz")
 MAX_INTEGER_CLASSES = 10  # an integer target with at most this many levels is classification
 MAX_CATEGORIES = 50  # a text feature column with more distinct values is refused (an identifier?)
 _SNIFF_BYTES = 64 * 1024
+_HEADER_ROWS = 200  # rows below the first that header detection looks at
+SHOWN_CHARS = 40  # a cell or name quoted in a message is cut to this many characters
+SHOWN_NAMES = 12  # a list of column names in a message shows this many
+GENERAL_PATH_FACTOR = 12
+"""Peak memory of the general CSV reader as a multiple of the file's size: it keeps
+the text, its lines and a Python string per cell. Numeric files take the fast
+path instead (about the size of the array)."""
 
 
 @dataclass(frozen=True)
@@ -109,11 +128,33 @@ def _check_task_option(task: object) -> None:
         raise ConfigError(f"task={task!r} is not a task; expected one of: {', '.join(TASKS)}.")
 
 
+def _show(text: str, limit: int = SHOWN_CHARS) -> str:
+    """`text` fit for a one-line message: control characters escaped, cut to `limit` characters.
+
+    >>> _show("a\\nb"), _show("x" * 50)
+    ('a\\\\nb', 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…')
+    """
+    shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+
+
+def _show_names(names: Sequence[str], limit: int = SHOWN_NAMES, noun: str = "columns") -> str:
+    """A comma-separated list of names, each cut, the list cut after `limit` names.
+
+    >>> _show_names(["a", "b"]), _show_names([f"c{i}" for i in range(20)], limit=3)
+    ('a, b', 'c0, c1, c2, ... (20 columns)')
+    """
+    shown = ", ".join(_show(n) for n in names[:limit])
+    return shown if len(names) <= limit else f"{shown}, ... ({len(names)} {noun})"
+
+
 # --- CSV ----------------------------------------------------------------------------------
 
 
 def _read_text(path: Path) -> str:
     raw = path.read_bytes()
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # also UTF-32 LE, whose mark starts alike
+        raise DataError(f"Dataset file {path} is UTF-16 (or UTF-32) text; save it as UTF-8 CSV.")
     if b"\x00" in raw[:_SNIFF_BYTES]:
         raise DataError(f"Dataset file {path} looks binary, not text; give a CSV file (or an .npz archive).")
     try:
@@ -167,7 +208,7 @@ def _detect_header(first: list[str], rest: list[list[str]], sample: str) -> bool
     for j, cell in enumerate(first):
         if _is_missing(cell) or _is_number(cell):
             continue
-        below = [r[j] for r in rest[:200] if j < len(r) and not _is_missing(r[j])]
+        below = [r[j] for r in rest[:_HEADER_ROWS] if j < len(r) and not _is_missing(r[j])]
         if below and all(_is_number(v) for v in below):
             return True
     if not rest:
@@ -187,37 +228,63 @@ def read_csv(
     task: Task | None = None,
     label: str | None = None,
 ) -> Table:
-    """Read a delimited text file into a `Table`; `label` names it in messages (default: the path)."""
+    """Read a delimited text file into a `Table`; `label` names it in messages (default: the path).
+
+    All-numeric files take `_read_numeric_csv` (numpy.loadtxt); the rest, and any
+    file the fast path is unsure of, the general reader `_read_general_csv`.
+    """
     path = Path(path)
     _check_task_option(task)
     where = label or f"Dataset file {path}"
+    if isinstance(features, str):
+        features = [f.strip() for f in features.split(",") if f.strip()]
+    table = _read_numeric_csv(path, where, target=target, features=features, header=header, task=task)
+    if table is not None:
+        return table
+    _check_general_size(path, where)
+    return _read_general_csv(path, where, target=target, features=features, header=header, task=task)
+
+
+def _check_general_size(path: Path, where: str) -> None:
+    need = path.stat().st_size * GENERAL_PATH_FACTOR
+    if need > memory_limit():
+        raise DataError(
+            f"{where} ({format_bytes(path.stat().st_size)}) holds text, missing values or quotes, which are read "
+            f"cell by cell, needing about {format_bytes(need)} of memory, more than this machine has; make its "
+            "columns all numbers (read straight into an array) or save it with np.savez(path, X=X, y=y)."
+        )
+
+
+def _read_general_csv(
+    path: Path,
+    where: str,
+    *,
+    target: str | int | None,
+    features: list[str] | None,
+    header: bool | None,
+    task: Task | None,
+) -> Table:
+    """The general reader: csv rows of strings, missing values, categories, and every check."""
     text = _read_text(path)
     if not text.strip():
         raise DataError(f"{where} is empty; it needs a header row and at least a few data rows.")
     delimiter = _sniff_delimiter(path, text[:_SNIFF_BYTES])
-    rows: list[list[str]] = []
-    line_numbers: list[int] = []
-    reader = csv.reader(text.splitlines(), delimiter=delimiter)
-    try:
-        for row in reader:
-            if not row or all(not c.strip() for c in row):
-                continue
-            rows.append([c.strip() for c in row])
-            line_numbers.append(reader.line_num)
-    except csv.Error as err:
-        raise DataError(f"{where}: cannot parse line {reader.line_num} as CSV ({err}); fix the quoting.") from None
+    lines = text.splitlines()
+    rows, line_numbers = _parse_rows(where, lines, delimiter)
     if header is None:
         header = _detect_header(rows[0], rows[1:], text[:_SNIFF_BYTES])
     if header:
         columns = [c or f"column{j + 1}" for j, c in enumerate(rows[0])]
         rows, line_numbers = rows[1:], line_numbers[1:]
         if not rows:
-            raise DataError(f"{where} has a header row but no data rows; add data below `{','.join(columns)}`.")
+            raise DataError(
+                f"{where} has a header row but no data rows; add data below `{_show(','.join(columns), 80)}`."
+            )
     else:
         columns = [f"column{j + 1}" for j in range(len(rows[0]))]
     duplicates = sorted({c for c in columns if columns.count(c) > 1})
     if duplicates:
-        raise DataError(f"{where}: column name `{duplicates[0]}` appears twice in the header; rename one.")
+        raise DataError(f"{where}: column name `{_show(duplicates[0])}` appears twice in the header; rename one.")
     width = len(columns)
     for row, line in zip(rows, line_numbers):
         if len(row) != width:
@@ -230,24 +297,8 @@ def read_csv(
             f"{where} has a single column (delimiter {_describe_delimiter(delimiter)}); it needs at least one "
             "feature and a target (comma, semicolon or tab separated)."
         )
-
     t = _pick_target(where, columns, target)
-    if features is None:
-        used = [j for j in range(width) if j != t]
-    else:
-        if isinstance(features, str):
-            features = [f.strip() for f in features.split(",") if f.strip()]
-        used = []
-        for name in features:
-            if name not in columns:
-                raise DataError(
-                    f"{where} has no column `{name}` (asked for in features); columns: {', '.join(columns)}."
-                )
-            if columns.index(name) == t:
-                raise DataError(f"{where}: `{name}` is the target; it cannot also be a feature.")
-            used.append(columns.index(name))
-        if not used:
-            raise DataError(f"{where}: features is empty; name at least one column.")
+    used = _pick_features(where, columns, t, features)
 
     keep = [i for i, row in enumerate(rows) if not any(_is_missing(row[j]) for j in (*used, t))]
     dropped = len(rows) - len(keep)
@@ -262,8 +313,8 @@ def read_csv(
         for j in (*used, t):
             if _is_number(row[j]) and not math.isfinite(float(row[j])):
                 raise DataError(
-                    f"{where}: line {line} has `{row[j]}` in column `{columns[j]}`; lossfit needs finite "
-                    "numbers: fix the value, or leave it empty to mark it missing."
+                    f"{where}: line {line} has `{_show(row[j])}` in column `{_show(columns[j])}`; lossfit needs "
+                    "finite numbers: fix the value, or leave it empty to mark it missing."
                 )
 
     blocks: list[Array] = []
@@ -275,6 +326,207 @@ def read_csv(
     X = np.column_stack(blocks) if blocks else np.zeros((len(rows), 0))
     y, task_, classes = _target_column(where, columns[t], [r[t] for r in rows], task)
     return Table(X, y, task_, tuple(names), classes, dropped, columns[t])
+
+
+def _parse_rows(where: str, lines: list[str], delimiter: str) -> tuple[list[list[str]], list[int]]:
+    """Non-blank rows of stripped cells, and the line of each.
+
+    A quoted field that runs over several lines is refused, naming the line of
+    its row: it is nearly always a stray quote (one still open at the end of the
+    file swallows everything after it), and a line break inside a cell has no
+    meaning in a table of numbers and categories.
+    """
+    rows: list[list[str]] = []
+    line_numbers: list[int] = []
+    reader = csv.reader(lines, delimiter=delimiter)
+    first = 1  # the line the row being read starts on
+    try:
+        for row in reader:
+            if reader.line_num > first:
+                still_open = _quote_left_open(lines[first - 1 : reader.line_num], delimiter)
+                _refuse_spanning_quote(where, lines, first, reader.line_num, still_open)
+            if row and not all(not c.strip() for c in row):
+                rows.append([c.strip() for c in row])
+                line_numbers.append(reader.line_num)
+            first = reader.line_num + 1
+    except csv.Error as err:
+        if reader.line_num > first:  # e.g. "field larger than field limit": a quote swallowing the lines below
+            _refuse_spanning_quote(where, lines, first, reader.line_num, still_open=True)
+        raise DataError(f"{where}: cannot parse line {reader.line_num} as CSV ({err}); fix the quoting.") from None
+    return rows, line_numbers
+
+
+def _refuse_spanning_quote(where: str, lines: list[str], start: int, end: int, still_open: bool) -> None:
+    """The DataError for a row whose quoted field runs from line `start` over to line `end`."""
+    shown = _show(lines[start - 1])
+    if still_open:
+        raise DataError(
+            f"{where}: line {start}: a quote opened here is never closed (`{shown}`); close it, or remove "
+            "the stray quote."
+        )
+    raise DataError(
+        f"{where}: line {start}: a quoted field runs from here to line {end} (`{shown}`); lossfit reads one row "
+        f"per line: close the quote on line {start}, or remove the stray quote."
+    )
+
+
+def _quote_left_open(lines: list[str], delimiter: str) -> bool:
+    """True when parsing `lines` ends inside a quoted field (the strict reader's "unexpected end of data")."""
+    try:
+        for _ in csv.reader(lines, delimiter=delimiter, strict=True):
+            pass
+    except csv.Error as err:
+        return "end of data" in str(err)
+    return False
+
+
+def _pick_features(where: str, columns: list[str], t: int, features: list[str] | None) -> list[int]:
+    """Indices of the feature columns: every column but the target, or those named in `features`."""
+    if features is None:
+        return [j for j in range(len(columns)) if j != t]
+    used = []
+    for name in features:
+        if name not in columns:
+            raise DataError(
+                f"{where} has no column `{_show(name)}` (asked for in features); columns: {_show_names(columns)}."
+            )
+        if columns.index(name) == t:
+            raise DataError(f"{where}: `{_show(name)}` is the target; it cannot also be a feature.")
+        used.append(columns.index(name))
+    if not used:
+        raise DataError(f"{where}: features is empty; name at least one column.")
+    return used
+
+
+# --- CSV fast path: all-numeric files ------------------------------------------------------
+
+
+def _read_numeric_csv(
+    path: Path,
+    where: str,
+    *,
+    target: str | int | None,
+    features: list[str] | None,
+    header: bool | None,
+    task: Task | None,
+) -> Table | None:
+    """The table of a CSV whose cells are all finite numbers, read by numpy.loadtxt; else None.
+
+    The first 256 KiB decide the delimiter and the header exactly as the general
+    reader would (the same sample and rules); numpy.loadtxt then parses the
+    rest into one float64 array (its C parser, about the memory of the array),
+    and the feature columns are compacted in place. Anything unusual returns
+    None so the general reader handles it, with its messages: a sample that is
+    not text, blank or quoted first lines, duplicate or too few columns, a bad
+    target or feature name, rows of different widths, a cell that is not a
+    number (text, a missing value, a quote), a NaN or an infinity.
+    """
+    layout = _numeric_layout(path, where, header)
+    if layout is None:
+        return None
+    delimiter, header, columns = layout
+    try:
+        t = _pick_target(where, columns, target)
+        used = _pick_features(where, columns, t, features)
+    except DataError:
+        return None  # the general reader says so, after its own checks of the rows
+    data = _loadtxt(path, delimiter, skip=1 if header else 0, width=len(columns))
+    if data is None:
+        return None
+    y = data[:, t].copy()
+    if 2 * len(used) >= data.shape[1]:
+        X = compact_columns(data, used)  # reuses data's memory: no second copy of a big table
+    else:
+        X = np.ascontiguousarray(data[:, used])  # a few columns of many: copy them, let the rest go
+    del data
+    y_out, task_, classes = _numeric_target(where, columns[t], y, task)
+    return Table(X, y_out, task_, tuple(columns[j] for j in used), classes, 0, columns[t])
+
+
+def _numeric_layout(path: Path, where: str, header: bool | None) -> tuple[str, bool, list[str]] | None:
+    """Delimiter, header and column names from the file's first 256 KiB, or None when the fast path cannot trust them.
+
+    Also refuses a file whose array would not fit in memory: rows estimated
+    from the size of the file and the length of the sample's lines.
+    """
+    sample = _text_sample(path)
+    if sample is None:
+        return None
+    delimiter = _sniff_delimiter(path, sample[:_SNIFF_BYTES])
+    rows = _sample_rows(sample, delimiter)
+    if rows is None:
+        return None
+    if header is None:
+        header = _detect_header(rows[0], rows[1:], sample[:_SNIFF_BYTES])
+    columns = [c or f"column{j + 1}" for j, c in enumerate(rows[0])] if header else [
+        f"column{j + 1}" for j in range(len(rows[0]))]
+    if len(columns) < 2 or len(set(columns)) != len(columns):
+        return None
+    _check_array_size(path, where, sample, len(columns))
+    return delimiter, header, columns
+
+
+def _check_array_size(path: Path, where: str, sample: str, width: int) -> None:
+    size = path.stat().st_size
+    line_bytes = max(1.0, len(sample.encode("utf-8")) / max(1, sample.count("\n")))
+    rows = int(size / line_bytes)
+    need = rows * width * 8
+    if need > memory_limit():
+        raise DataError(
+            f"{where} ({format_bytes(size)}) would need about {format_bytes(need)} of memory as float64 (about "
+            f"{rows:,} rows x {width} columns, estimated from its first lines), more than this machine has "
+            f"({format_bytes(memory_limit())}); use fewer rows or columns."
+        )
+
+
+def _text_sample(path: Path) -> str | None:
+    """The file's first 4 x 64 KiB decoded (64 Ki characters at least, or the whole file); None if not clean UTF-8 text."""
+    with open(path, "rb") as handle:
+        raw = handle.read(4 * _SNIFF_BYTES)
+        complete = len(handle.read(1)) == 0
+    if not raw.strip() or b"\x00" in raw[:_SNIFF_BYTES]:
+        return None
+    try:
+        sample = codecs.getincrementaldecoder("utf-8-sig")().decode(raw, final=complete)
+    except UnicodeDecodeError:
+        return None
+    if not complete:  # the last line may be cut: keep whole lines only
+        sample = sample[: sample.rfind("\n") + 1]
+    return sample
+
+
+def _sample_rows(sample: str, delimiter: str) -> list[list[str]] | None:
+    """The sample's rows (stripped cells) when the fast path can trust them; else None.
+
+    The first line must be the first row, on its own line; there must be a second
+    row (the header rules look below the first row); and no quote may appear
+    below the first line (a quoted header, as R writes it, is fine).
+    """
+    first_line, _, rest = sample.partition("\n")
+    if not first_line.strip() or '"' in rest:
+        return None
+    rows: list[list[str]] = []
+    for row in csv.reader(sample.splitlines(), delimiter=delimiter):
+        cells = [c.strip() for c in row]
+        if any(cells):
+            rows.append(cells)
+        if len(rows) > _HEADER_ROWS:  # all that `_detect_header` looks at
+            break
+    return rows if len(rows) >= 2 else None
+
+
+def _loadtxt(path: Path, delimiter: str, *, skip: int, width: int) -> Array | None:
+    """numpy.loadtxt of the whole file as float64 (n, width), or None if any row or cell does not fit."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "input contained no data"
+            data = np.loadtxt(path, delimiter=delimiter, skiprows=skip, comments=None, dtype=np.float64,
+                              ndmin=2, encoding="utf-8-sig")
+    except (ValueError, TypeError, UnicodeError):
+        return None
+    if data.ndim != 2 or data.shape[1] != width or len(data) == 0 or not all_finite(data):
+        return None
+    return data
 
 
 def _describe_delimiter(delimiter: str) -> str:
@@ -298,11 +550,13 @@ def _pick_target(where: str, columns: list[str], target: str | int | None) -> in
         except ValueError:
             index = None
     if index is None:
-        raise DataError(f"{where} has no column `{target}` (the target); columns: {', '.join(columns)}.")
+        raise DataError(
+            f"{where} has no column `{_show(str(target))}` (the target); columns: {_show_names(columns)}."
+        )
     if not -n <= index < n:
         raise DataError(
             f"{where}: target index {index} is out of range; the file has {n} columns "
-            f"(0 to {n - 1}, or -{n} to -1): {', '.join(columns)}."
+            f"(0 to {n - 1}, or -{n} to -1): {_show_names(columns)}."
         )
     return index % n
 
@@ -314,15 +568,15 @@ def _feature_column(where: str, name: str, values: list[str], lines: list[int]) 
     if sum(numeric) * 2 >= len(values):  # mostly numbers: the text is a mistake, not a category
         i = numeric.index(False)
         raise DataError(
-            f"{where}: column `{name}` holds numbers but line {lines[i]} has `{values[i]}`; "
+            f"{where}: column `{_show(name)}` holds numbers but line {lines[i]} has `{_show(values[i])}`; "
             "fix the value, leave it empty to mark it missing, or leave the column out with --features."
         )
     categories = sorted(set(values))
     if len(categories) > MAX_CATEGORIES or (len(categories) == len(values) and len(values) > 2):
         raise DataError(
-            f"{where}: column `{name}` holds text with {len(categories)} distinct values in {len(values)} rows "
-            f"(e.g. `{values[0]}`): too many to one-hot encode as a category; leave it out by listing the columns to use with "
-            "--features a,b,c."
+            f"{where}: column `{_show(name)}` holds text with {len(categories)} distinct values in {len(values)} "
+            f"rows (e.g. `{_show(values[0])}`): too many to one-hot encode as a category; leave it out by listing "
+            "the columns to use with --features a,b,c."
         )
     onehot = (np.array(values)[:, None] == np.array(categories)[None, :]).astype(np.float64)
     return onehot, [f"{name}={c}" for c in categories]
@@ -335,87 +589,84 @@ def _format_level(value: float) -> str:
 def _target_column(
     where: str, name: str, values: list[str], task: Task | None
 ) -> tuple[npt.NDArray[np.generic], Task, tuple[str, ...]]:
-    numeric = all(_is_number(v) for v in values)
-    if task == "regression" or task is None and numeric and not _few_integer_levels(values):
-        if not numeric:
-            bad = next(v for v in values if not _is_number(v))
-            raise DataError(
-                f"{where}: the target `{name}` holds text (e.g. `{bad}`), so it cannot be regressed; "
-                "use task binary or multiclass, or pick a numeric target."
-            )
-        return np.array([float(v) for v in values], dtype=np.float64), "regression", ()
-    if numeric:
-        levels = np.array([float(v) for v in values])
-        uniques, y = np.unique(levels, return_inverse=True)
-        classes = tuple(_format_level(u) for u in uniques)
-    else:
-        uniques_s, y = np.unique(np.array(values), return_inverse=True)
-        classes = tuple(str(u) for u in uniques_s)
+    """Targets from cell texts: numbers go to `_numeric_target`; text is a class label."""
+    if all(_is_number(v) for v in values):
+        return _numeric_target(where, name, np.array([float(v) for v in values], dtype=np.float64), task)
+    if task == "regression":
+        bad = next(v for v in values if not _is_number(v))
+        raise DataError(
+            f"{where}: the target `{_show(name)}` holds text (e.g. `{_show(bad)}`), so it cannot be regressed; "
+            "use task binary or multiclass, or pick a numeric target."
+        )
+    uniques, codes = np.unique(np.array(values), return_inverse=True)
+    return _class_labels(where, name, codes, tuple(str(u) for u in uniques), task, numeric=False)
+
+
+def _numeric_target(
+    where: str, name: str, y: Array, task: Task | None
+) -> tuple[npt.NDArray[np.generic], Task, tuple[str, ...]]:
+    """A numeric target: regression, or class labels when `task` says so or `_few_integer_levels`."""
+    if task == "regression" or task is None and not _few_integer_levels(y):
+        return y, "regression", ()
+    uniques, codes = np.unique(y, return_inverse=True)
+    return _class_labels(where, name, codes, tuple(_format_level(u) for u in uniques), task, numeric=True)
+
+
+def _class_labels(
+    where: str, name: str, codes: npt.NDArray[np.intp], classes: tuple[str, ...], task: Task | None, *, numeric: bool
+) -> tuple[npt.NDArray[np.generic], Task, tuple[str, ...]]:
     if len(classes) < 2:
         raise DataError(
-            f"{where}: the target `{name}` has a single class `{classes[0]}`; classification needs at least "
-            "two classes (pick another target, or use task regression for a numeric one)."
+            f"{where}: the target `{_show(name)}` has a single class `{_show(classes[0])}`; classification needs at "
+            "least two classes (pick another target, or use task regression for a numeric one)."
         )
     if task == "binary" and len(classes) != 2:
         raise DataError(
-            f"{where}: task binary needs exactly 2 classes but the target `{name}` has {len(classes)} "
-            f"({', '.join(classes[:8])}{', ...' if len(classes) > 8 else ''}); use task multiclass."
+            f"{where}: task binary needs exactly 2 classes but the target `{_show(name)}` has {len(classes)} "
+            f"({_show_names(classes, 8, 'classes')}); use task multiclass."
         )
     inferred: Task = task or ("binary" if len(classes) == 2 else "multiclass")
     if task is None and numeric:  # say so: a number read as a class label is a choice the user may not want
         shown = ", ".join(classes[:6]) + (", ..." if len(classes) > 6 else "")
         warnings.warn(
-            f"the target `{name}` of {where.removeprefix('Dataset file ')} holds {len(classes)} whole-number values "
-            f"({shown}): read as {inferred} class labels. Use --task regression to fit it as a number.",
-            stacklevel=2,
+            f"the target `{_show(name)}` of {where.removeprefix('Dataset file ')} holds {len(classes)} whole-number "
+            f"values ({shown}): read as {inferred} class labels. Use --task regression to fit it as a number.",
+            stacklevel=4,
         )
-    return y.astype(np.int64), inferred, classes
+    return codes.astype(np.int64), inferred, classes
 
 
-def _few_integer_levels(values: list[str]) -> bool:
+def _few_integer_levels(y: Array) -> bool:
     """Whole numbers (`1`, `1.0`, `1e0` alike: scikit-learn's type_of_target ignores the dtype) in a few levels."""
-    try:
-        levels = {float(v) for v in values}
-    except ValueError:
+    if len(y) == 0 or not all_finite(y):
         return False
-    if not all(math.isfinite(level) and level.is_integer() for level in levels):
+    head = np.unique(y[: 4 * MAX_INTEGER_CLASSES])  # most regression targets fail here, before a full sort
+    if len(head) > MAX_INTEGER_CLASSES or not np.array_equal(head, np.floor(head)):
         return False
-    return len(levels) <= MAX_INTEGER_CLASSES and 2 * len(levels) <= len(values)
+    levels = np.unique(y)
+    if not np.array_equal(levels, np.floor(levels)):
+        return False
+    return len(levels) <= MAX_INTEGER_CLASSES and 2 * len(levels) <= len(y)
 
 
 # --- npz ----------------------------------------------------------------------------------
 
 
 def read_npz(path: str | os.PathLike[str], *, task: Task | None = None) -> Table:
-    """Read arrays ``X`` (n, d) and ``y`` (n,) from an .npz archive (``allow_pickle=False``)."""
+    """Read arrays ``X`` (n, d) and ``y`` (n,) from an .npz archive (``allow_pickle=False``).
+
+    Rows with a NaN or infinite feature, or a missing target, are dropped (and
+    counted). Refused with one line: a file that is not a zip archive, a damaged
+    archive, members that are not NumPy arrays (a raw file in the zip), object
+    or pickled arrays, arrays of the wrong shape or type, and an archive too big
+    for memory. X is converted to float64 only when it is not already.
+    """
     path = Path(path)
     _check_task_option(task)
     where = f"Dataset file {path}"
     if not zipfile.is_zipfile(path):
         raise DataError(f"{where} is not an .npz archive (not a zip file); save it with np.savez(path, X=X, y=y).")
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            keys = list(archive.files)
-            missing = [k for k in ("X", "y") if k not in keys]
-            if missing:
-                raise DataError(
-                    f"{where} has no array {' or '.join(f'`{k}`' for k in missing)} (it holds: "
-                    f"{', '.join(keys) or 'nothing'}); save it with np.savez(path, X=X, y=y)."
-                )
-            X, y = archive["X"], archive["y"]
-    except DataError:
-        raise
-    except ValueError as err:
-        if "pickle" in str(err).lower():
-            raise DataError(
-                f"{where} holds object arrays, which are not loaded (allow_pickle=False); "
-                "save X as numbers and y as numbers or strings."
-            ) from None
-        raise DataError(f"{where} is not a readable .npz archive ({err}); save it with np.savez.") from None
-    except Exception as err:  # BadZipFile, a damaged member, ...
-        raise DataError(
-            f"{where} is not a readable .npz archive ({type(err).__name__}); save it with np.savez(path, X=X, y=y)."
-        ) from None
+    X, y = _npz_arrays(path, where)
     if X.ndim != 2:
         hint = " (one feature? use X.reshape(-1, 1))" if X.ndim == 1 else ""
         raise DataError(f"{where}: X must be 2-D (samples, features) but has shape {X.shape}{hint}.")
@@ -427,7 +678,7 @@ def read_npz(path: str | os.PathLike[str], *, task: Task | None = None) -> Table
         raise DataError(f"{where}: X and y have no rows; nothing to train on.")
     if not (np.issubdtype(X.dtype, np.number) or X.dtype == bool) or X.dtype.kind == "c":
         raise DataError(f"{where}: X must hold real numbers but has dtype {X.dtype}.")
-    X = X.astype(np.float64)
+    features: Array = X.astype(np.float64, copy=False)
     if y.dtype.kind in "US":
         y_text = y.astype(str)
         bad = np.array([_is_missing(v) for v in y_text], dtype=bool)
@@ -437,15 +688,62 @@ def read_npz(path: str | os.PathLike[str], *, task: Task | None = None) -> Table
         raise DataError(f"{where}: y must hold real numbers or strings but has dtype {y.dtype}.")
     else:
         raise DataError(f"{where}: y must hold numbers or strings but has dtype {y.dtype}.")
-    bad |= ~np.isfinite(X).all(axis=1)
+    if not all_finite(features):
+        bad |= _nonfinite_rows(features)
     if bad.all():
         raise DataError(f"{where}: every row has a NaN or missing value; nothing is left to train on.")
-    X, y = X[~bad], y[~bad]
+    if bad.any():
+        features, y = features[~bad], y[~bad]
     if y.dtype.kind in "US":
-        values = [str(v) for v in y]
-    elif y.dtype.kind == "f":
-        values = [repr(float(v)) for v in y]  # whole-number floats (0.0, 1.0) count as levels, as integers do
-    else:
-        values = [str(int(v)) for v in y]
-    y_out, task_, classes = _target_column(where, "y", values, task)
-    return Table(X, y_out, task_, tuple(f"x{j + 1}" for j in range(X.shape[1])), classes, int(bad.sum()))
+        y_out, task_, classes = _target_column(where, "y", [str(v) for v in y], task)
+    else:  # whole-number floats (0.0, 1.0) count as levels, as integers do
+        y_out, task_, classes = _numeric_target(where, "y", y.astype(np.float64), task)
+    names = tuple(f"x{j + 1}" for j in range(features.shape[1]))
+    return Table(features, y_out, task_, names, classes, int(bad.sum()))
+
+
+def _npz_arrays(path: Path, where: str) -> tuple[npt.NDArray[np.generic], npt.NDArray[np.generic]]:
+    """The members X and y of an .npz archive, checked to be NumPy arrays."""
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            keys = list(archive.files)
+            missing = [k for k in ("X", "y") if k not in keys]
+            if missing:
+                raise DataError(
+                    f"{where} has no array {' or '.join(f'`{k}`' for k in missing)} (it holds: "
+                    f"{_show_names(keys, noun='members') or 'nothing'}); save it with np.savez(path, X=X, y=y)."
+                )
+            X, y = archive["X"], archive["y"]
+    except DataError:
+        raise
+    except MemoryError:
+        raise DataError(
+            f"{where} holds arrays too big for this machine's memory ({format_bytes(memory_limit())}); "
+            "use fewer rows or features."
+        ) from None
+    except ValueError as err:
+        if "pickle" in str(err).lower():
+            raise DataError(
+                f"{where} holds object arrays, which are not loaded (allow_pickle=False); "
+                "save X as numbers and y as numbers or strings."
+            ) from None
+        raise DataError(f"{where} is not a readable .npz archive ({_show(str(err), 80)}); save it with np.savez.") from None
+    except Exception as err:  # BadZipFile, a damaged member, ...
+        raise DataError(
+            f"{where} is not a readable .npz archive ({type(err).__name__}); save it with np.savez(path, X=X, y=y)."
+        ) from None
+    for key, value in (("X", X), ("y", y)):
+        if not isinstance(value, np.ndarray):  # a member without the .npy format: np.load gives its raw bytes
+            raise DataError(
+                f"{where}: member `{key}` is not a NumPy array (a raw {type(value).__name__} file in the zip); "
+                "save it with np.savez(path, X=X, y=y)."
+            )
+    return X, y
+
+
+def _nonfinite_rows(X: npt.NDArray[np.generic]) -> npt.NDArray[np.bool_]:
+    """Rows holding a NaN or an infinity, a block of rows at a time (no full-size temporary)."""
+    bad = np.zeros(len(X), dtype=bool)
+    for rows in row_blocks(X):
+        bad[rows] = ~np.isfinite(X[rows]).all(axis=1)
+    return bad

@@ -69,9 +69,8 @@ def draw_fit_1d(ax: Axes, dataset: Any, predict: Predict, color: str, label: str
 def draw_predicted_vs_actual(ax: Axes, dataset: Any, predict: Predict, color: str = TRAIN_COLOR,
                              limits: tuple[float, float] | None = None) -> None:
     """Every sample's prediction against its target, and the diagonal of a perfect fit."""
-    X = np.concatenate([dataset.X_train, dataset.X_val])
     y = np.concatenate([dataset.y_train, dataset.y_val])
-    prediction = predict(X)
+    prediction = np.concatenate([predict(dataset.X_train), predict(dataset.X_val)])  # no copy of the features
     if all_finite(prediction):
         ax.scatter(y, prediction, s=14, alpha=0.7, color=color)
     low, high = limits or (float(np.min(y)), float(np.max(y)))
