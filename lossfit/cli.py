@@ -55,7 +55,20 @@ class GuardedStdout:
 
     def write(self, text: str) -> int:
         with self._guard():
-            return int(self._stream.write(text))
+            return int(self._stream.write(self._encodable(text)))
+
+    def _encodable(self, text: str) -> str:
+        """`text`, or with ASCII stand-ins for what the stream cannot encode (`PYTHONIOENCODING=ascii`)."""
+        encoding = getattr(self._stream, "encoding", None) or "utf-8"
+        if text.isascii():
+            return text
+        try:
+            text.encode(encoding)
+            return text
+        except (UnicodeEncodeError, LookupError):
+            from lossfit.display import to_encoding  # imports numpy: only when it is needed
+
+            return to_encoding(text, encoding)
 
     def flush(self) -> None:
         with self._guard():

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import reprlib
 import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -28,7 +29,7 @@ from types import SimpleNamespace
 from typing import Any, Literal
 
 from lossfit.errors import ConfigError
-from lossfit.spec import split_top_level
+from lossfit.spec import MAX_LIST_CHARS, MAX_SPEC_CHARS, shorten, split_top_level
 
 Progress = Literal["auto", "rich", "plain", "none"]
 PROGRESS_MODES: tuple[str, ...] = ("auto", "rich", "plain", "none")
@@ -42,6 +43,16 @@ EXPERIMENT_KEYS = (
 TASK_NAMES = ("regression", "binary", "multiclass")
 # The options `lossfit compare` accepts several values for (its variants are their cartesian product).
 VARYING_KEYS = ("loss", "optimizer", "lr", "batch_size", "model", "schedule", "class_weight")
+MAX_VARIANTS = 24  # compare races at most this many variants (the product of the options' values)
+MAX_OPTION_VALUES = 1_000  # values one option may list, checked before any is parsed (then MAX_VARIANTS)
+
+# Limits on what a config file or an option may hold, checked before anything parses the values.
+MAX_CONFIG_BYTES = 1_000_000  # a config is a few hundred bytes; this is not one
+MAX_PATH_CHARS = 4_096  # PATH_MAX on Linux: --dataset (a file or a spec), --out
+MAX_LIST_ITEMS = 10_000  # a TOML list (features, class weights); variant lists stop at MAX_VARIANTS
+# The longest string each key takes; every other string key takes a spec (MAX_SPEC_CHARS).
+MAX_CHARS = {"dataset": MAX_PATH_CHARS, "out": MAX_PATH_CHARS, "features": MAX_LIST_CHARS,
+             "class_weight": MAX_LIST_CHARS}
 
 
 @dataclass(frozen=True)
@@ -149,6 +160,7 @@ _FIELD_TYPES = {f.name: f.type for f in fields(RunConfig)}
 def coerce_value(key: str, value: Any, source: str) -> Any:
     """Check one raw value (from TOML or the CLI) against the field's type."""
     where = _where(key, source)
+    check_size(key, value, where)
     if key == "batch_size":
         if isinstance(value, str) and value.strip().lower() == "full":
             return None
@@ -156,30 +168,57 @@ def coerce_value(key: str, value: Any, source: str) -> Any:
             return int(value)
         if isinstance(value, int) and not isinstance(value, bool):
             return value
-        raise ConfigError(f"{where} must be a positive whole number or 'full', got {value!r}.")
+        raise ConfigError(f"{where} must be a positive whole number or 'full', got {_show(value)}.")
     if key == "features" and isinstance(value, list) and all(isinstance(v, str) for v in value):
         return ",".join(value)
     if key == "class_weight" and isinstance(value, list):
         if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
             return ",".join(repr(float(v)) for v in value)
-        raise ConfigError(f"{where} must be 'balanced' or a list of numbers, got {value!r}.")
+        raise ConfigError(f"{where} must be 'balanced' or a list of numbers, got {_show(value)}.")
     if key == "target" and isinstance(value, int) and not isinstance(value, bool):
         return str(value)
     if key in ("lr", "val_split", "l2", "l1", "clip_grad", "min_delta"):
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return float(value)
-        raise ConfigError(f"{where} must be a number, got {value!r} ({type(value).__name__}).")
+        raise ConfigError(f"{where} must be a number, got {_show(value)} ({type(value).__name__}).")
     if key in ("epochs", "seed", "early_stopping"):
         if isinstance(value, int) and not isinstance(value, bool):
             return value
-        raise ConfigError(f"{where} must be a whole number, got {value!r} ({type(value).__name__}).")
+        raise ConfigError(f"{where} must be a whole number, got {_show(value)} ({type(value).__name__}).")
     if key in ("plot", "standardize", "header"):
         if isinstance(value, bool):
             return value
-        raise ConfigError(f"{where} must be true or false, got {value!r}.")
+        raise ConfigError(f"{where} must be true or false, got {_show(value)}.")
     if not isinstance(value, str):
-        raise ConfigError(f"{where} must be a string, got {value!r} ({type(value).__name__}).")
+        raise ConfigError(f"{where} must be a string, got {_show(value)} ({type(value).__name__}).")
     return value
+
+
+_REPR = reprlib.Repr()
+_REPR.maxstring, _REPR.maxother, _REPR.maxlist, _REPR.maxlevel = 60, 60, 8, 3
+
+
+def _show(value: Any) -> str:
+    """`repr(value)` for a message: bounded in length and depth, whatever the value (reprlib)."""
+    return _REPR.repr(value)
+
+
+def check_size(key: str, value: Any, where: str) -> None:
+    """A ConfigError naming the limit when a string or list value is too long for `key`."""
+    if isinstance(value, str):
+        limit = MAX_CHARS.get(key, MAX_SPEC_CHARS)
+        if len(value) > limit:
+            kind = {MAX_PATH_CHARS: "paths and specs", MAX_LIST_CHARS: "lists"}.get(limit, "specs")
+            raise ConfigError(
+                f"{where} is {len(value):,} characters (`{shorten(value, 30)}`); {kind} are limited to {limit:,}."
+            )
+    elif isinstance(value, list):
+        variants = key in VARYING_KEYS and is_variant_list(key, value)
+        limit = MAX_OPTION_VALUES if variants else MAX_LIST_ITEMS
+        if len(value) > limit:
+            what = f"{where} lists {len(value):,} values; "
+            raise ConfigError(what + (f"compare races at most {MAX_VARIANTS} variants. Give fewer values."
+                                      if variants else f"lists are limited to {limit:,}."))
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -205,9 +244,10 @@ def read_compare_toml(path: Path) -> tuple[dict[str, Any], dict[str, list[Any]],
     lists: dict[str, list[Any]] = {}
     extra: dict[str, Any] = {}
     for key, value in raw.items():
+        check_size(key, value, f"`{key}` in {path}")  # before split_top_level or any parser reads it
         if key in COMPARE_ONLY_KEYS:
             if not isinstance(value, str):
-                raise ConfigError(f"`{key}` in {path} must be a string, got {value!r}.")
+                raise ConfigError(f"`{key}` in {path} must be a string, got {_show(value)}.")
             extra[key] = value
         elif key in VARYING_KEYS and is_variant_list(key, value):
             if not value:
@@ -247,11 +287,22 @@ def _read_table(path: Path, extra: tuple[str, ...] = ()) -> dict[str, Any]:
     if path.is_dir():
         raise ConfigError(f"--config expects a TOML file, but {path} is a folder.")
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        with path.open("rb") as handle:
+            data = handle.read(MAX_CONFIG_BYTES + 1)  # never more than the limit, whatever the file
+    except OSError as err:
+        raise ConfigError(f"Cannot read {path}: {err.strerror or err}. Check the path given to --config.") from None
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"Cannot read {path}: it is larger than {MAX_CONFIG_BYTES:,} bytes, too large for "
+                          "a config file (a config holds a few lines such as loss = \"mse\").")
+    try:
+        raw = tomllib.loads(data.decode("utf-8"))
     except UnicodeDecodeError:
         raise ConfigError(f"Cannot read {path}: it is not a text file (expected TOML).") from None
     except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"Cannot read {path}: invalid TOML ({err}).") from None
+        raise ConfigError(f"Cannot read {path}: invalid TOML ({shorten(str(err), 200)}).") from None
+    except (RecursionError, MemoryError):  # arrays or tables nested thousands deep
+        raise ConfigError(f"Cannot read {path}: its values nest too deeply to be a config (expected TOML "
+                          "such as loss = \"mse\").") from None
     known = [f.name for f in fields(RunConfig)] + list(extra)
     values = {}
     for raw_key, value in raw.items():
@@ -283,8 +334,8 @@ def parse_class_weight(text: str, where: str = "--class-weight") -> str | tuple[
         weights = tuple(float(part) for part in text.split(","))
     except ValueError:
         raise ConfigError(
-            f"{where} must be 'balanced' or comma-separated numbers such as '1,5', got {text!r}."
+            f"{where} must be 'balanced' or comma-separated numbers such as '1,5', got {_show(text)}."
         ) from None
     if not weights or any(not math.isfinite(w) or w < 0 for w in weights) or sum(weights) == 0:
-        raise ConfigError(f"{where} needs finite weights >= 0, not all zero, got {text!r}.")
+        raise ConfigError(f"{where} needs finite weights >= 0, not all zero, got {_show(text)}.")
     return weights

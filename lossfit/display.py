@@ -8,21 +8,46 @@
 
 `render_table` is a pure function from records to a rich renderable; both the
 live display and the tests use it.
+
+Any stream, any width (`Terminal.create`):
+
+- A stream whose encoding cannot write lossfit's glyphs (`PYTHONIOENCODING=ascii`,
+  a latin-1 log file) gets ASCII stand-ins: `·` -> `|` between words (`*` in
+  `2·x`), `…` -> `...`, `²` -> `^2`, the sparkline -> ` .:-=+*#`, braille charts
+  -> `'.:`, box drawing -> rich's ASCII box. Text is translated before rich lays
+  it out (a render hook), so tables stay aligned; whatever slips through (rich's
+  own ellipsis) is translated on the way out, and anything left becomes `?`.
+  Output never dies of a UnicodeEncodeError.
+- On a terminal, printed text wraps at spaces to the terminal's width (never
+  inside a word or a number); into a pipe or a file nothing is wrapped, so each
+  message stays one greppable line.
 """
 
 from __future__ import annotations
 
+import bisect
+import copy
+import dataclasses
 import math
+import sys
+import textwrap
 import time
+import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, Any
 
-from rich.console import Console, Group
+from rich.columns import Columns
+from rich.console import Console, ConsoleRenderable, Group, JustifyMethod, OverflowMethod, RenderableType, RenderHook
 from rich.live import Live
+from rich.padding import Padding
+from rich.panel import Panel
 from rich.progress_bar import ProgressBar
+from rich.style import Style
 from rich.table import Table
-from rich.text import Text
+from rich.text import Span, Text
 
+from lossfit.record_log import RecordLog
 from lossfit.sinks import RunInfo, RunSummary
 from lossfit.training import EpochRecord
 
@@ -34,6 +59,202 @@ COLUMN = 11  # width of each number column in the live view
 METRIC_LABELS = {"r2": "R²", "accuracy": "accuracy"}
 
 
+# ---------------------------------------------------------------- ASCII fallback
+# The glyphs lossfit itself prints; a stream that cannot encode all of them gets the fallback.
+GLYPHS = "·━…²–▶" + SPARK
+ASCII_SPARK = " .:-=+*#"  # one character per sparkline level, in the same order
+_ASCII: dict[str, str] = {
+    **dict(zip(SPARK, ASCII_SPARK)), " ": " ",
+    "·": "*", "•": "*", "…": "...", "–": "-", "—": "--", "−": "-", "‐": "-", "’": "'", "‘": "'", "“": '"',
+    "”": '"', "━": "-", "─": "-", "│": "|", "┃": "|", "┤": "+", "├": "+", "└": "+", "┘": "+", "┌": "+",
+    "┐": "+", "┼": "+", "┬": "+", "┴": "+", "═": "=", "║": "|", "▶": ">", "►": ">", "★": "*", "✓": "ok",
+    "✗": "x", "×": "x", "÷": "/", "±": "+-", "≤": "<=", "≥": ">=", "≠": "!=", "≈": "~", "∼": "~", "∞": "inf",
+    "√": "sqrt", "∑": "sum", "∏": "prod", "∇": "grad", "∂": "d", "∈": " in ", "←": "<-", "→": "->", "⇒": "=>",
+    "↑": "^", "↓": "v", "⌊": "floor(", "⌋": ")", "⌈": "ceil(", "⌉": ")", "‖": "||", "∥": "||",
+    "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "eps", "ζ": "zeta", "η": "eta",
+    "θ": "theta", "κ": "kappa", "λ": "lambda", "μ": "mu", "ν": "nu", "ξ": "xi", "π": "pi", "ρ": "rho",
+    "σ": "sigma", "τ": "tau", "φ": "phi", "χ": "chi", "ψ": "psi", "ω": "omega", "Δ": "Delta", "∆": "Delta",
+    "Σ": "Sigma", "Π": "Pi", "Φ": "Phi", "Ω": "Omega", "\u0302": "^", "\u0304": "~",
+    **{sup: f"^{digit}" for sup, digit in zip("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")},
+    **{sub: f"_{digit}" for sub, digit in zip("₀₁₂₃₄₅₆₇₈₉", "0123456789")},
+}
+_BRAILLE_TOP, _BRAILLE_BOTTOM = 0b00011011, 0b11100100  # dots 1,2,4,5 / dots 3,6,7,8
+
+
+def can_encode(text: str, encoding: str) -> bool:
+    try:
+        text.encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
+
+
+def _stand_in(char: str, before: str, after: str, encoding: str) -> str:
+    """An ASCII stand-in for one character the encoding cannot write."""
+    if char == "·":
+        return "|" if before == " " and after == " " else "*"  # a separator between words, else a product
+    if char in _ASCII:
+        return _ASCII[char]
+    if "\u2800" <= char <= "\u28ff":  # a braille chart cell: its dots as ' . or :
+        bits = ord(char) - 0x2800
+        return " '.:"[bool(bits & _BRAILLE_TOP) + 2 * bool(bits & _BRAILLE_BOTTOM)]
+    if unicodedata.combining(char):
+        return ""
+    plain = unicodedata.normalize("NFKD", char).encode("ascii", "ignore").decode("ascii")
+    return plain if plain and can_encode(plain, encoding) else "?"
+
+
+def to_encoding(text: str, encoding: str) -> str:
+    """`text` with every character `encoding` cannot write replaced by an ASCII stand-in.
+
+    >>> to_encoding("train 0.1 · val 0.2  R² 0.93  y = 2·x  ▁▄█  a…", "ascii")
+    'train 0.1 | val 0.2  R^2 0.93  y = 2*x   -#  a...'
+    """
+    if can_encode(text, encoding):
+        return text
+    return "".join(_translate(text, encoding)[0])
+
+
+def _translate(text: str, encoding: str) -> tuple[list[str], list[int]]:
+    """The stand-ins of each character, and where each old position lands in the new text."""
+    pieces: list[str] = []
+    where = [0]
+    for i, char in enumerate(text):
+        if not can_encode(char, encoding):
+            char = _stand_in(char, text[i - 1] if i else "", text[i + 1] if i + 1 < len(text) else "", encoding)
+        pieces.append(char)
+        where.append(where[-1] + len(char))
+    return pieces, where
+
+
+def _text_in(text: Text, encoding: str) -> Text:
+    """A copy of `text` in `encoding`, its styles kept on the translated characters."""
+    if can_encode(text.plain, encoding):
+        return text
+    pieces, where = _translate(text.plain, encoding)
+    new = Text("".join(pieces), style=text.style, justify=text.justify, overflow=text.overflow,
+               no_wrap=text.no_wrap, end=text.end, tab_size=text.tab_size)
+    new.spans = [Span(where[span.start], where[span.end], span.style) for span in text.spans]
+    return new
+
+
+def in_encoding(renderable: Any, encoding: str) -> Any:
+    """`renderable` with its text translated for `encoding`, before rich measures and lays it out.
+
+    Knows Text, str, Table, Group, Padding, Panel and Columns (everything lossfit prints);
+    anything else is returned as is and translated as it is written (`SafeStream`).
+    """
+    if isinstance(renderable, Text):
+        return _text_in(renderable, encoding)
+    if isinstance(renderable, str):
+        return to_encoding(renderable, encoding)
+    if isinstance(renderable, Table):
+        table = copy.copy(renderable)
+        table.title = in_encoding(table.title, encoding)
+        table.caption = in_encoding(table.caption, encoding)
+        table.columns = [dataclasses.replace(column, header=in_encoding(column.header, encoding),
+                                             footer=in_encoding(column.footer, encoding),
+                                             _cells=[in_encoding(cell, encoding) for cell in column._cells])
+                         for column in renderable.columns]
+        return table
+    if isinstance(renderable, Group):
+        group = copy.copy(renderable)
+        group._renderables = tuple(in_encoding(part, encoding) for part in renderable._renderables)
+        group._render = None
+        return group
+    if isinstance(renderable, (Padding, Panel)):
+        padded = copy.copy(renderable)
+        padded.renderable = in_encoding(renderable.renderable, encoding)
+        if isinstance(padded, Panel):
+            padded.title = in_encoding(padded.title, encoding)
+            padded.subtitle = in_encoding(padded.subtitle, encoding)
+        return padded
+    if isinstance(renderable, Columns):
+        columns = copy.copy(renderable)
+        columns.renderables = [in_encoding(part, encoding) for part in renderable.renderables]
+        return columns
+    return renderable
+
+
+def for_console(renderable: RenderableType, console: Console) -> RenderableType:
+    """`renderable` as `console` can write it (unchanged when its encoding has every glyph)."""
+    encoding = console.encoding
+    return renderable if can_encode(GLYPHS, encoding) else in_encoding(renderable, encoding)
+
+
+class _EncodingHook(RenderHook):
+    """Translates what is printed into the console's encoding before rich lays it out."""
+
+    def __init__(self, encoding: str) -> None:
+        self.encoding = encoding
+
+    def process_renderables(self, renderables: list[ConsoleRenderable]) -> list[ConsoleRenderable]:
+        return [in_encoding(renderable, self.encoding) for renderable in renderables]
+
+
+class SafeStream:
+    """A text stream that never raises UnicodeEncodeError: unwritable characters get ASCII stand-ins."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+        self.encoding: str = getattr(stream, "encoding", None) or "utf-8"
+
+    def write(self, text: str) -> int:
+        safe = to_encoding(text, self.encoding)
+        if not can_encode(safe, self.encoding):  # a stand-in the encoding lacks too (e.g. a UTF-16 oddity)
+            safe = safe.encode(self.encoding, "replace").decode(self.encoding)
+        return self.stream.write(safe)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def isatty(self) -> bool:
+        return bool(self.stream.isatty())
+
+    def fileno(self) -> int:
+        return self.stream.fileno()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
+class LossfitConsole(Console):
+    """A rich Console whose tables and layouts always fit its width, and whose text wraps only on a terminal.
+
+    Text (a str or a Text) follows the console's `soft_wrap`: wrapped at spaces on a
+    terminal, whole lines into a pipe. Anything else (a Table, a Group) is laid out
+    to the console's width everywhere, as `soft_wrap=True` would let it overflow.
+    """
+
+    def print(self, *objects: Any, sep: str = " ", end: str = "\n", style: str | Style | None = None,
+              justify: JustifyMethod | None = None, overflow: OverflowMethod | None = None,
+              no_wrap: bool | None = None, emoji: bool | None = None, markup: bool | None = None,
+              highlight: bool | None = None, width: int | None = None, height: int | None = None,
+              crop: bool = True, soft_wrap: bool | None = None, new_line_start: bool = False) -> None:
+        if soft_wrap is None and any(not isinstance(part, (str, Text)) for part in objects):
+            soft_wrap = False
+        super().print(*objects, sep=sep, end=end, style=style, justify=justify, overflow=overflow,
+                      no_wrap=no_wrap, emoji=emoji, markup=markup, highlight=highlight, width=width,
+                      height=height, crop=crop, soft_wrap=soft_wrap, new_line_start=new_line_start)
+
+
+def make_console(stream: IO[str] | None = None, *, stderr: bool = False, no_color: bool = False,
+                 width: int | None = None, force_terminal: bool | None = None) -> Console:
+    """A console on `stream` (default: the current stdout or stderr) that can write whatever lossfit prints.
+
+    Its text wraps at spaces to its width when it is a terminal, and not at all otherwise.
+    """
+    target = stream if stream is not None else (sys.stderr if stderr else sys.stdout)
+    encoding = getattr(target, "encoding", None) or "utf-8"
+    fallback = not can_encode(GLYPHS, encoding)
+    console = LossfitConsole(file=SafeStream(target) if fallback else stream,  # type: ignore[arg-type]
+                             stderr=stderr, no_color=no_color or None, width=width, force_terminal=force_terminal)
+    if fallback:
+        console.push_render_hook(_EncodingHook(console.encoding))
+    console.soft_wrap = not console.is_terminal  # a pipe gets whole lines; a terminal wraps at spaces
+    return console
+
+
 @dataclass
 class Terminal:
     """The two output streams: results on stdout, progress and diagnostics on stderr."""
@@ -43,14 +264,75 @@ class Terminal:
 
     @classmethod
     def create(cls, no_color: bool = False) -> Terminal:
-        return cls(Console(no_color=no_color or None, soft_wrap=True),
-                   Console(stderr=True, no_color=no_color or None, soft_wrap=True))
+        return cls(make_console(no_color=no_color), make_console(stderr=True, no_color=no_color))
 
     def error(self, message: str) -> None:
-        self.err.print(Text.assemble(("Error: ", "bold red"), message), soft_wrap=True, highlight=False)
+        self.err.print(Text.assemble(("Error: ", "bold red"), message), highlight=False)
 
     def note(self, message: str) -> None:
-        self.err.print(Text(message, style="dim"), soft_wrap=True, highlight=False)
+        self.err.print(Text(message, style="dim"), highlight=False)
+
+
+def wrap_line(line: str, width: int | None, indent: str = "  ", sep: str | None = None) -> str:
+    """`line` wrapped at spaces to `width` (continuations indented), or as it is when `width` is None.
+
+    With `sep`, the line breaks between the fields `sep` separates first, so `lr 0.1`
+    stays on one line; a field wider than a line is wrapped at its spaces. Words and
+    numbers are never split, even one longer than the width.
+
+    >>> print(wrap_line("epoch 10/100  train_loss 0.1234  val_loss 0.2345", 32, sep="  "))
+    epoch 10/100  train_loss 0.1234
+      val_loss 0.2345
+    >>> print(wrap_line("lossfit mse on linear: a long title here", 20))
+    lossfit mse on
+      linear: a long
+      title here
+    """
+    if width is None or len(line) <= width:
+        return line
+    lines: list[str] = []
+    current = ""
+    for field in (line.split(sep) if sep else [line]):
+        if current and len(current) + len(sep or "") + len(field) <= width:
+            current += (sep or "") + field
+            continue
+        if current:
+            lines.append(current)
+        current = field if not lines else indent + field.lstrip()
+    lines.append(current)
+    return "\n".join(part for long in lines for part in (
+        [long] if len(long) <= width else textwrap.wrap(long, width=width, subsequent_indent=indent,
+                                                        break_long_words=False, break_on_hyphens=False)))
+
+
+def terminal_width(console: Console) -> int | None:
+    """The width to wrap plain lines to: the console's when it is a terminal, else None (no wrapping)."""
+    return console.width if console.is_terminal else None
+
+
+def fits(console: Console, table: Table) -> bool:
+    """Whether `table` fits the console's width with every column showing its longest word (or no_wrap
+    cell) whole: nothing truncated, nothing split inside a word."""
+    from rich.measure import Measurement
+
+    options = console.options.update_width(4 * console.width)  # room to see a minimum wider than the console
+    # rich measures a no_wrap column by its longest word; it needs its longest line: say so with min_width.
+    strict = copy.copy(table)
+    strict.columns = [column if not column.no_wrap else dataclasses.replace(
+        column, min_width=max([column.min_width or 0, *(Measurement.get(console, options, cell).maximum
+                                                        for cell in [column.header, *column.cells])]))
+        for column in table.columns]
+    return Measurement.get(console, options, strict).minimum <= console.width
+
+
+def fit(console: Console, layouts: Iterable[Table]) -> Table:
+    """The first of `layouts` that `fits` the console, else the last one."""
+    chosen: Table | None = None
+    for chosen in layouts:
+        if fits(console, chosen):
+            return chosen
+    assert chosen is not None, "fit() needs at least one layout"
+    return chosen
 
 
 def progress_sink(mode: str, terminal: Terminal) -> LiveTable | PlainLog | None:
@@ -60,7 +342,7 @@ def progress_sink(mode: str, terminal: Terminal) -> LiveTable | PlainLog | None:
     interactive = terminal.err.is_terminal and not terminal.err.is_dumb_terminal
     if mode == "rich" or (mode == "auto" and interactive):
         return LiveTable(terminal.err)
-    return PlainLog(terminal.err.file)
+    return PlainLog(terminal.err.file, width=terminal_width(terminal.err))
 
 
 def format_number(value: float) -> str:
@@ -109,8 +391,8 @@ def render_table(info: RunInfo, records: list[EpochRecord], elapsed: float | Non
     number of epochs either (it looks at a few hundred records at most).
     """
     metric = info.main_metric
-    count = len(records)  # the list may grow while we draw: use what is there now
-    shown = _milestones(count, info.epochs)
+    count = len(records)
+    shown = _milestones(records, info.epochs)
     windows, previous = [], 0
     for index in shown:
         windows.append(_sample([records[i].train_loss for i in _spread(previous, index + 1, 48)], 12))
@@ -145,17 +427,19 @@ def _spread(start: int, stop: int, most: int) -> range:
     return range(stop - 1 - ((stop - 1 - start) // step) * step, stop, step) if stop > start else range(0)
 
 
-def _milestones(count: int, epochs: int) -> list[int]:
+def _milestones(records: list[EpochRecord], epochs: int) -> list[int]:
     """Indices of the records to show: epoch 1, about TABLE_ROWS evenly spaced epochs, and the latest.
 
-    Records are consecutive epochs from 1, so record i is epoch i + 1.
+    For a long run the records are a sample (record_log.RecordLog): each milestone
+    is then the last record held at or before its epoch.
     """
-    if not count:
+    if not records:
         return []
     every = max(1, math.ceil(epochs / TABLE_ROWS))
-    indices = sorted({0, *range(every - 1, count, every)})
-    if indices[-1] != count - 1:
-        indices.append(count - 1)
+    held = [r.epoch for r in records]
+    indices = sorted({bisect.bisect_right(held, epoch) - 1 for epoch in (1, *range(every, held[-1] + 1, every))})
+    if indices[-1] != len(records) - 1:
+        indices.append(len(records) - 1)
     return indices[-(TABLE_ROWS + 1):]
 
 
@@ -164,26 +448,30 @@ class LiveTable:
 
     def __init__(self, console: Console) -> None:
         self.console = console
-        self._records: list[EpochRecord] = []
+        self._log = RecordLog()  # the run's own log when it has one (RunInfo.log); bounded either way
+        self._own_log = True
         self._info: RunInfo | None = None
         self._live: Live | None = None
         self._start = 0.0
 
     def open(self, info: RunInfo) -> None:
         self._info = info
+        self._own_log = info.log is None
+        self._log = RecordLog() if info.log is None else info.log
         self._start = time.perf_counter()
         self._live = Live(console=self.console, refresh_per_second=REFRESH_PER_SECOND,
                           get_renderable=self._render, transient=False, redirect_stdout=False,
                           redirect_stderr=False)
         self._live.start()
 
-    def _render(self) -> Group:
+    def _render(self) -> RenderableType:
         assert self._info is not None
         elapsed = None if self._live is None else time.perf_counter() - self._start
-        return render_table(self._info, self._records, elapsed)
+        return for_console(render_table(self._info, self._log.kept(), elapsed), self.console)
 
     def write(self, record: EpochRecord) -> None:
-        self._records.append(record)
+        if self._own_log:
+            self._log.append(record)
 
     def close(self, summary: RunSummary) -> None:
         if self._live is not None:
@@ -197,8 +485,9 @@ class LiveTable:
 class PlainLog:
     """Sink: one plain line every k epochs (about PLAIN_LINES per run) plus the last."""
 
-    def __init__(self, stream: IO[str]) -> None:
+    def __init__(self, stream: IO[str], width: int | None = None) -> None:
         self.stream = stream
+        self.width = width  # wrap lines at spaces to this width (a terminal); None: whole lines
         self._every = 1
         self._last: EpochRecord | None = None
         self._last_written = 0
@@ -211,7 +500,8 @@ class PlainLog:
         self._metric = info.main_metric
         self._epochs = info.epochs
         self._width = len(str(info.epochs))
-        self.stream.write(f"lossfit {info.title} ({info.n_train} train / {info.n_val} val, {info.epochs} epochs)\n")
+        self.stream.write(wrap_line(f"lossfit {info.title} ({info.n_train} train / {info.n_val} val, "
+                                    f"{info.epochs} epochs)", self.width) + "\n")
         self.stream.flush()
 
     def write(self, record: EpochRecord) -> None:
@@ -221,11 +511,12 @@ class PlainLog:
 
     def _line(self, r: EpochRecord) -> None:
         self._last_written = r.epoch
-        self.stream.write(
+        line = (
             f"epoch {r.epoch:>{self._width}}/{self._epochs}  train_loss {format_number(r.train_loss)}  "
             f"val_loss {format_number(r.val_loss)}  {self._metric} {format_number(r.metrics.get(self._metric, math.nan))}  "
-            f"lr {format_number(r.lr)}  grad_norm {format_number(r.grad_norm)}  {r.seconds:.2f}s\n"
+            f"lr {format_number(r.lr)}  grad_norm {format_number(r.grad_norm)}  {r.seconds:.2f}s"
         )
+        self.stream.write(wrap_line(line, self.width, sep="  ") + "\n")
         self.stream.flush()
 
     def close(self, summary: RunSummary) -> None:

@@ -275,8 +275,8 @@ def terminal_chart(title: str, xs: Array, series: list[tuple[str, Array]], *, wi
     return text
 
 
-def chart(loss: Any) -> Group:
-    """The loss and its derivative, stacked, with a legend when there are two curves."""
+def chart(loss: Any, width: int = CHART_WIDTH) -> Group:
+    """The loss and its derivative, stacked, with a legend when there are two curves; `width` plot columns."""
     axis = axis_for(loss)
     found = curves(loss, axis)
     parts: list[RenderableType] = []
@@ -288,10 +288,10 @@ def chart(loss: Any) -> Group:
         legend.append(found[1].label)
         parts.append(legend)
     symbol = axis.symbol
-    parts.append(terminal_chart(f"loss L({symbol})", axis.x, [(c.label, c.loss) for c in found]))
+    parts.append(terminal_chart(f"loss L({symbol})", axis.x, [(c.label, c.loss) for c in found], width=width))
     parts.append(Text(""))
     parts.append(terminal_chart(f"derivative dL/d{symbol}", axis.x, [(c.label, c.derivative) for c in found],
-                                x_label=axis.label))
+                                width=width, x_label=axis.label))
     return Group(*parts)
 
 
@@ -350,8 +350,15 @@ def properties(loss: Any) -> str:
     return " · ".join(parts)
 
 
-def hyper_parameters(loss: Any) -> Table | Text:
-    """delta = 0.5  (default 1.0)  description..., one row per parameter."""
+HYPER_DOC_MIN = 30  # narrower than this, a parameter's description goes under its value
+
+
+def hyper_parameters(loss: Any, width: int | None = None) -> Table | Text:
+    """delta = 0.5  (default 1.0)  description..., one row per parameter.
+
+    Given the `width` it may take, the descriptions move under the values when beside them
+    they would have fewer than HYPER_DOC_MIN columns.
+    """
     from lossfit import losses
 
     if loss.name not in losses.registry or type(loss).__module__ == "lossfit.custom_loss":
@@ -360,19 +367,36 @@ def hyper_parameters(loss: Any) -> Table | Text:
     if not params:
         return Text("none")
     docs = parameter_docs(type(loss))
-    table = Table.grid(padding=(0, 2))
-    table.add_column(no_wrap=True, style="bold")
-    table.add_column(no_wrap=True)
-    table.add_column()
+    rows = []
     for name, param in params.items():
         value = getattr(loss, name, param.default)
         default = "required" if param.required else f"default {param.default!r}"
-        table.add_row(f"{name} = {value!r}", f"({default})", docs.get(name, ""))
+        rows.append((f"{name} = {value!r}", f"({default})", docs.get(name, "")))
+    beside = max(len(setting) for setting, _, _ in rows) + max(len(default) for _, default, _ in rows) + 4
+    stacked = width is not None and width - beside < HYPER_DOC_MIN
+    table = Table.grid(padding=(0, 2))
+    table.add_column(no_wrap=not stacked, style="bold")
+    if not stacked:
+        table.add_column(no_wrap=True)
+        table.add_column()
+    for setting, default, doc in rows:
+        if stacked:
+            cell = Text(setting, style="bold")
+            cell.append(f"  {default}", style="not bold")
+            if doc:
+                cell.append(f"\n{doc}", style="not bold")
+            table.add_row(cell)
+        else:
+            table.add_row(setting, default, doc)
     return table
 
 
-def page(loss: Any) -> Group:
-    """The whole explain page for a loss, as rich renderables."""
+CHART_MARGIN = 10  # the chart's y labels and axis beside its plotting area
+MIN_CHART_WIDTH = 24
+
+
+def page(loss: Any, width: int | None = None) -> Group:
+    """The whole explain page for a loss, as rich renderables; `width`: the terminal's, to fit the chart to."""
     from lossfit import losses
 
     custom = type(loss).__module__ == "lossfit.custom_loss"
@@ -390,7 +414,8 @@ def page(loss: Any) -> Group:
     rows.add_column()
     rows.add_row("Formula", Text(loss.formula))
     rows.add_row("Gradient", Text(loss.gradient))
-    rows.add_row("Hyper-parameters", hyper_parameters(loss))
+    label_width = len("Hyper-parameters") + 2
+    rows.add_row("Hyper-parameters", hyper_parameters(loss, None if width is None else width - label_width))
     rows.add_row("Targets", Text(loss.target_domain or "-"))
     rows.add_row("Properties", Text(properties(loss)))
     rows.add_row("Bayes-optimal", Text(loss.bayes_optimal))
@@ -405,9 +430,15 @@ def page(loss: Any) -> Group:
     parts: list[RenderableType] = [header, Text(""), rows]
     notes = docstring_section(type(loss), "Notes")
     if notes:
+        lines = textwrap.indent(notes, "    ").splitlines()
+        if width is not None:  # a long formula line continues below itself, indented, never at column 0
+            from lossfit.display import wrap_line
+
+            lines = [wrap_line(line, width, indent=" " * (len(line) - len(line.lstrip()) + 4)) for line in lines]
         parts += [Text(""), Text("In detail (mean reduction, as lossfit computes it)", style="bold"),
-                  Text(textwrap.indent(notes, "    "))]
-    parts += [Text(""), chart(loss)]
+                  Text("\n".join(lines))]
+    plot_width = CHART_WIDTH if width is None else max(MIN_CHART_WIDTH, min(CHART_WIDTH, width - CHART_MARGIN))
+    parts += [Text(""), chart(loss, plot_width)]
     dataset = loss.default_dataset or ("outliers" if loss.task == "regression" and loss.robust and not custom
                                        else _default_dataset(loss.task))
     try_it = Text("Try: ", style="dim")
@@ -415,7 +446,11 @@ def page(loss: Any) -> Group:
     quoted = f"'{shown}'" if "(" in shown else shown
     try_it.append(f"lossfit train --loss {quoted} --dataset {dataset}", style="bold")
     if not custom:
-        try_it.append(f"   ·   lossfit explain {loss.name} --plot {loss.name}.png", style="bold")
+        plot = f"lossfit explain {loss.name} --plot {loss.name}.png"
+        if width is not None and len(try_it.plain) + len(plot) + 7 > width:  # one command per line
+            try_it.append("\n     " + plot, style="bold")
+        else:
+            try_it.append(f"   ·   {plot}", style="bold")
     parts += [Text(""), try_it]
     return Group(*parts)
 

@@ -14,19 +14,21 @@ the live view and the tests both use it.
 
 from __future__ import annotations
 
+import bisect
+
 import math
 import time
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from rich.console import Console, Group
+from rich.console import Console, Group, RenderableType
 from rich.live import Live
 from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
+from lossfit.display import REFRESH_PER_SECOND, Terminal, for_console, format_number, sparkline, terminal_width, wrap_line
 from lossfit.metrics import LOWER_IS_BETTER, NAMES
-from lossfit.display import REFRESH_PER_SECOND, Terminal, format_number, sparkline
 from lossfit.training import EpochRecord
 
 PLAIN_LINES = 10
@@ -42,9 +44,25 @@ class Lane:
     """One variant's state in the race."""
 
     label: str
-    losses: list[float] = field(default_factory=list)  # its training loss, every epoch so far
+    epochs: list[int] = field(default_factory=list)  # the epochs whose training loss is kept (`keeps`)...
+    losses: list[float] = field(default_factory=list)  # ...and that loss
     last: EpochRecord | None = None
     status: str | None = None  # None while running
+
+    def add(self, record: EpochRecord) -> None:
+        self.last = record
+        if keeps(record.epoch):
+            self.epochs.append(record.epoch)
+            self.losses.append(record.train_loss)
+
+
+PER_OCTAVE = 512
+
+
+def keeps(epoch: int) -> bool:
+    """Whether a lane keeps this epoch's loss: every epoch up to 1,024, then PER_OCTAVE evenly spaced
+    epochs per doubling, so a million epochs keep about 6,000 values and the early ones all stay."""
+    return epoch % max(1, (1 << (epoch.bit_length() - 1)) // PER_OCTAVE) == 0
 
 
 @dataclass
@@ -70,9 +88,7 @@ class BoardState:
                    [Lane(entry.label) for entry in race.entries])
 
     def update(self, index: int, record: EpochRecord) -> None:
-        lane = self.lanes[index]
-        lane.last = record
-        lane.losses.append(record.train_loss)
+        self.lanes[index].add(record)
 
     def score(self, lane: Lane) -> float | None:
         if lane.last is None or lane.status in ("diverged", "failed"):
@@ -117,7 +133,7 @@ def render_board(state: BoardState, elapsed: float, width: int = 100) -> Group:
         row = (f"{'▶' if index == leader else ' '} {label:<{label_width}} {epoch:>{epoch_width}}/{state.epochs} "
                f"{format_number(record.train_loss) if record else '–':>10} "
                f"{format_number(score) if score is not None else '–':>{metric_width}}  ")
-        spark = f"{sparkline(log_spaced(lane.losses, 12), 12):<12}  " if show_trend else ""
+        spark = f"{sparkline(log_spaced(lane, 12), 12):<12}  " if show_trend else ""
         status = lane.status
         lines.append(Text.assemble(
             (row, "bold green" if index == leader else ""), (spark, "cyan"),
@@ -133,19 +149,25 @@ def render_board(state: BoardState, elapsed: float, width: int = 100) -> Group:
     return Group(header, *lines, footer)
 
 
-def log_spaced(values: list[float], width: int) -> list[float]:
-    """At most `width` values at geometrically spaced epochs (1, 2, 4, ... the last): a loss falls
-    fastest at the start, so even spacing would spend the sparkline on its flat tail.
+def log_spaced(lane: Lane, width: int) -> list[float]:
+    """The lane's training loss at at most `width` geometrically spaced epochs (1, 2, 4, ... the last):
+    a loss falls fastest at the start, so even spacing would spend the sparkline on its flat tail.
+    Each is the loss of the last kept epoch at or before the wanted one.
 
-    >>> log_spaced([float(v) for v in range(1, 1001)], 5)
+    >>> lane = Lane("mse")
+    >>> for epoch in range(1, 1001):
+    ...     lane.add(EpochRecord(epoch, float(epoch), 0.0, 0.0, {}, 0.1, 1.0, 0.0))
+    >>> log_spaced(lane, 5)
     [1.0, 7.0, 33.0, 179.0, 1000.0]
     """
-    n = len(values)
+    if lane.last is None:
+        return []
+    n = lane.last.epoch
     if n <= width:
-        return list(values)
-    indices = sorted({round((n - 1) ** (i / (width - 1))) if n > 1 else 0 for i in range(width)})
-    indices[0] = 0
-    return [values[i] for i in indices]
+        return lane.losses[-n:]
+    wanted = sorted({1, *(round((n - 1) ** (i / (width - 1))) + 1 for i in range(1, width))})
+    values = [lane.losses[bisect.bisect_right(lane.epochs, epoch) - 1] for epoch in wanted[:-1]]
+    return [*values, lane.last.train_loss]
 
 
 class LiveBoard:
@@ -164,9 +186,10 @@ class LiveBoard:
                           transient=False, redirect_stdout=False, redirect_stderr=False)
         self._live.start()
 
-    def _render(self) -> Group:
+    def _render(self) -> RenderableType:
         assert self.state is not None
-        return render_board(self.state, time.perf_counter() - self._start, self.console.width)
+        board = render_board(self.state, time.perf_counter() - self._start, self.console.width)
+        return for_console(board, self.console)  # ASCII stand-ins when the stream cannot encode the glyphs
 
     def update(self, index: int, record: EpochRecord) -> None:
         assert self.state is not None
@@ -188,8 +211,9 @@ class LiveBoard:
 class PlainBoard:
     """One line every k epochs with every variant's common metric (the leader starred)."""
 
-    def __init__(self, stream: IO[str]) -> None:
+    def __init__(self, stream: IO[str], width: int | None = None) -> None:
         self.stream = stream
+        self.width = width  # wrap lines at spaces to this width (a terminal); None: whole lines
         self.state: BoardState | None = None
         self._every = 1
         self._round = 0  # the epoch of the round being collected
@@ -235,7 +259,7 @@ class PlainBoard:
         self._write(f"epoch {epoch:>{width}}/{state.epochs}  {state.metric_label}: {' · '.join(parts)}")
 
     def _write(self, line: str) -> None:
-        self.stream.write(line + "\n")
+        self.stream.write(wrap_line(line, self.width, sep=" · ") + "\n")
         self.stream.flush()
 
     def close(self) -> None:
@@ -253,4 +277,4 @@ def board_for(mode: str, terminal: Terminal) -> LiveBoard | PlainBoard | None:
     interactive = terminal.err.is_terminal and not terminal.err.is_dumb_terminal
     if mode == "rich" or (mode == "auto" and interactive):
         return LiveBoard(terminal.err)
-    return PlainBoard(terminal.err.file)
+    return PlainBoard(terminal.err.file, width=terminal_width(terminal.err))

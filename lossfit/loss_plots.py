@@ -11,6 +11,7 @@ Imported only when a plot is asked for.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from dataclasses import replace
@@ -19,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from lossfit.errors import ConfigError
+from lossfit.errors import ConfigError, LossfitError
 
 MAIN_COLOR = "#1f4e99"
 OTHER_COLORS = ("#d1495b", "#edae49", "#00798c", "#66a182", "#8d6a9f", "#6c757d")
@@ -27,14 +28,35 @@ ZERO_ONE_COLOR = "#9a9a9a"
 
 
 def check_png_path(path: Path) -> None:
-    """A one-line ConfigError unless `path` is a .png file whose folder exists."""
+    """A one-line ConfigError unless `path` is a .png file in a folder that exists and can be written."""
     if path.suffix.lower() != ".png":
         raise ConfigError(f"--plot {path}: the chart is saved as PNG; give a file name ending in .png.")
-    if path.is_dir():
-        raise ConfigError(f"--plot {path} is a folder; give a file name such as {path / 'loss.png'}.")
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise ConfigError(f"--plot {path}: folder {folder} does not exist; create it first or pick another path.")
+    check_plot_folder(path)
+
+
+def check_plot_folder(path: Path, option: str = "--plot", example: str = "loss.png") -> None:
+    """A one-line ConfigError unless `path` names a file (not a folder) in a writable folder that exists."""
+    try:
+        if path.is_dir():
+            raise ConfigError(f"{option} {path} is a folder; give a file name such as {path / example}.")
+        folder = path.parent if str(path.parent) else Path(".")
+        if folder.exists() and not folder.is_dir():
+            raise ConfigError(f"{option} {path}: {folder} is a file, not a folder; pick another path.")
+        if not folder.is_dir():
+            raise ConfigError(f"{option} {path}: the folder {folder} does not exist; create it first or pick "
+                              "another path.")
+    except OSError as err:  # e.g. a name too long to even look up
+        raise ConfigError(f"{option} {path}: {err.strerror or err}; pick another path.") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ConfigError(f"{option} {path}: cannot write in folder {folder} (permission denied); "
+                          "pick a folder you can write to.")
+
+
+def write_error(path: Path, err: OSError, option: str = "--plot") -> LossfitError:
+    """The one-line error for a plot that could not be written: the path, the reason, the fix."""
+    from lossfit.errors import WriteError
+
+    return WriteError(path, err, fix=f"pick another {option} path")
 
 
 def family_figure(loss: Any) -> Any:
@@ -108,16 +130,25 @@ def _limits(ax: Any, main: list[np.ndarray], others: list[np.ndarray], floor_zer
 
 
 def save_png(fig: Any, path: Path) -> None:
-    """Write the figure to `path` atomically: a temporary file in the same folder, then os.replace."""
+    """Write the figure to `path` atomically: a temporary file in the same folder, then os.replace.
+
+    An OSError (no permission, a full disk, a file where a folder should be) is one
+    line naming `path` and the reason (`write_error`); the temporary file is removed.
+    """
     folder = path.parent if str(path.parent) else Path(".")
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".png", dir=folder)
-    os.close(handle)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; a saved chart is an ordinary file
+    tmp: str | None = None
     try:
+        handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".png", dir=folder)
+        os.close(handle)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; a saved chart is an ordinary file
         fig.savefig(tmp, dpi=120, format="png")
         os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+    except BaseException as err:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                Path(tmp).unlink(missing_ok=True)
+        if isinstance(err, OSError):
+            raise write_error(path, err) from None
         raise

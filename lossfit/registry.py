@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Generic, TypeVar
 
 from lossfit.errors import SpecError, UnknownNameError
-from lossfit.spec import format_spec, parse_spec
+from lossfit.spec import MAX_SPEC_CHARS, check_limits, format_spec, parse_spec, shorten
 
 T = TypeVar("T")
 _NOT_PARAMETERS = {"self", "rng"}
@@ -115,10 +115,10 @@ class Registry(Generic[T]):
         if key in self._aliases:
             return self._aliases[key]
         candidates = [*self._entries, *self._aliases]
-        close = closest(key, candidates)
+        close = closest(key, candidates) if len(key) <= MAX_SPEC_CHARS else None
         hint = f" Did you mean `{close}`?" if close else ""
         raise UnknownNameError(
-            f"Unknown {self.kind} `{name}`.{hint} Expected one of: {', '.join(self._entries)}."
+            f"Unknown {self.kind} `{shorten(name)}`.{hint} Expected one of: {', '.join(self._entries)}."
         )
 
     def entry(self, name: str) -> Entry[T]:
@@ -140,14 +140,16 @@ class Registry(Generic[T]):
         """Split a spec into its name and arguments, merged with `kwargs`.
 
         A key given both ways with different values is an error, not a silent choice.
+        Over-long or deeply nested text is a SpecError naming the limit (`lossfit.spec.check_limits`).
         """
+        check_limits(text.strip(), f"{self.kind} spec")
         if "(" not in text:
             return text, dict(kwargs)
         name, spec_kwargs = parse_spec(text, what=f"{self.kind} spec")
         for key in sorted(spec_kwargs.keys() & kwargs.keys()):
             if spec_kwargs[key] != kwargs[key]:
                 raise SpecError(
-                    f"{self.kind} spec `{text}` sets {key}={spec_kwargs[key]!r} but {key}={kwargs[key]!r} "
+                    f"{self.kind} spec `{shorten(text)}` sets {key}={spec_kwargs[key]!r} but {key}={kwargs[key]!r} "
                     f"was also given; set it in one place only."
                 )
         return name, {**spec_kwargs, **kwargs}

@@ -28,11 +28,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lossfit.config import VARYING_KEYS, coerce_value
+from lossfit.config import MAX_VARIANTS as MAX_VARIANTS  # re-exported: compare's limit lives with the config
+from lossfit.config import MAX_OPTION_VALUES, VARYING_KEYS, coerce_value
 from lossfit.errors import ConfigError
-from lossfit.spec import split_top_level
-
-MAX_VARIANTS = 24
+from lossfit.spec import shorten
+from lossfit.spec import split_top_level as split_top_level
 SPEC_KEYS = ("loss", "optimizer", "model", "schedule")  # shown by their value alone in labels
 _NUMBER = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
 
@@ -51,6 +51,11 @@ def values_from_options(key: str, given: list[str]) -> list[Any]:
     values: list[Any] = []
     for text in given:
         parts = split_top_level(text, what, EXAMPLES.get(key))
+        if len(values) + len(parts) > MAX_OPTION_VALUES:  # before any value is parsed; `expand` counts the rest
+            raise ConfigError(
+                f"{what} has more than {MAX_OPTION_VALUES:,} values; compare races at most {MAX_VARIANTS} "
+                "variants. Give fewer values."
+            )
         if key == "class_weight":
             values.extend(_class_weights(parts, text))
         else:
@@ -63,7 +68,7 @@ def _typed(key: str, text: str, what: str) -> Any:
         try:
             return float(text)
         except ValueError:
-            raise ConfigError(f"{what} takes numbers, got `{text}`; e.g. {what} 0.01,0.1,1.") from None
+            raise ConfigError(f"{what} takes numbers, got `{shorten(text)}`; e.g. {what} 0.01,0.1,1.") from None
     return coerce_value(key, text, "option")  # batch_size: a whole number or "full"; specs: text
 
 
@@ -75,7 +80,7 @@ def _class_weights(parts: list[str], text: str) -> list[str | None]:
     for part in parts:
         if _NUMBER.match(part):
             raise ConfigError(
-                f"--class-weight `{text}` mixes names and numbers; put each weight list in parentheses, "
+                f"--class-weight `{shorten(text)}` mixes names and numbers; put each weight list in parentheses, "
                 "e.g. --class-weight 'none,balanced,(1,5)'."
             )
         if part.lower() == "none":
@@ -98,10 +103,10 @@ def single_value(key: str, given: list[str]) -> str:
     if len(given) == 1 and key not in ("features", "out") and not (key == "dataset" and Path(given[0]).is_file()):
         parts = split_top_level(given[0], option_name(key), keep_empty=True)
         if "" in parts:
-            raise ConfigError(f"{option_name(key)} `{given[0]}` has an empty part around a comma; it takes one value.")
+            raise ConfigError(f"{option_name(key)} `{shorten(given[0])}` has an empty part around a comma; it takes one value.")
     if len(parts) > 1:
         raise ConfigError(
-            f"{option_name(key)} cannot vary in compare (got {len(parts)} values: {', '.join(parts)}): every "
+            f"{option_name(key)} cannot vary in compare (got {len(parts)} values: {shorten(', '.join(parts))}): every "
             f"variant shares it. The options that can vary: {', '.join(option_name(k) for k in VARYING_KEYS)}."
         )
     return given[0]
@@ -174,12 +179,12 @@ def parse_text(key: str, text: str) -> Any:
         try:
             return float(text)
         except ValueError:
-            raise ConfigError(f"{what} must be a number, got `{text}`.") from None
+            raise ConfigError(f"{what} must be a number, got `{shorten(text)}`.") from None
     if key in INT_KEYS:
         try:
             return int(text)
         except ValueError:
-            raise ConfigError(f"{what} must be a whole number, got `{text}`.") from None
+            raise ConfigError(f"{what} must be a whole number, got `{shorten(text)}`.") from None
     return coerce_value(key, text, "option")
 
 

@@ -8,7 +8,7 @@ matplotlib are imported inside the functions.
 
 from __future__ import annotations
 
-import os
+import contextlib
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -61,29 +61,57 @@ def register(app: Any) -> None:
 
 
 def list_datasets() -> None:
-    """Print two tables on stdout: the generators, then the bundled real datasets."""
-    from rich.table import Table
+    """Print two tables on stdout: the generators, then the bundled real datasets.
 
+    Each in the widest layout that fits the terminal: one column per figure with the
+    summary beside them, or (narrow) the figures and the summary under each other.
+    """
     from lossfit import data
-    from lossfit.display import Terminal
+    from lossfit.display import Terminal, fits
 
     out = Terminal.create().out
-    for title, names in (("generators (seeded; parameters as in `moons(noise=0.1)`)", data.names()),
-                         ("bundled real datasets (no parameters; see datasets/ATTRIBUTION.md)",
-                          data.bundled_names())):
-        table = Table(title=title, title_justify="left", title_style="bold", header_style="bold", box=None,
-                      pad_edge=False, padding=(0, 1))
-        for column in ("name", "task", "samples", "features", "classes", "summary"):
-            right = column in ("samples", "features", "classes")
-            table.add_column(column, justify="right" if right else "left", no_wrap=column != "summary")
-        for name in names:
-            made = data.generator(name)
-            classes = str(made.n_classes) if made.task != "regression" else "–"
-            table.add_row(name, made.task, str(getattr(made, "n_samples", "?")), str(made.n_features), classes, made.summary)
-        out.print(table)
+    groups = [(title, names, [data.generator(name) for name in names]) for title, names in (
+        ("generators (seeded; parameters as in `moons(noise=0.1)`)", data.names()),
+        ("bundled real datasets (no parameters; see datasets/ATTRIBUTION.md)", data.bundled_names()))]
+    # One layout for both tables: the widest that fits them both.
+    stacked = not all(fits(out, _datasets_table(*group, stacked=False)) for group in groups)
+    for group in groups:
+        out.print(_datasets_table(*group, stacked=stacked))
         out.print()
     out.print("`lossfit datasets show NAME` previews and plots one; `lossfit train --dataset path.csv` "
               "trains on your own file.", highlight=False, markup=False)
+
+
+SUMMARY_MIN_WIDTH = 24  # narrower than this, the summary goes under the figures instead
+
+
+def _datasets_table(title: str, names: list[str], made: list[Any], *, stacked: bool) -> Any:
+    """name | task | samples | features | classes | summary, or (stacked) name | about."""
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=title, title_justify="left", title_style="bold", header_style="bold", box=None,
+                  pad_edge=False, padding=(0, 1), collapse_padding=True)
+    table.add_column("name", no_wrap=True)
+    if stacked:
+        table.add_column("about")
+    else:
+        for column in ("task", "samples", "features", "classes"):
+            table.add_column(column, justify="left" if column == "task" else "right", no_wrap=True)
+        table.add_column("summary", min_width=SUMMARY_MIN_WIDTH)
+    for name, one in zip(names, made):
+        classes = str(one.n_classes) if one.task != "regression" else "–"
+        samples = str(getattr(one, "n_samples", "?"))
+        if stacked:
+            figures = [one.task, f"{samples} samples", f"{one.n_features} feature{'s' if one.n_features != 1 else ''}"]
+            if one.task != "regression":
+                figures.append(f"{one.n_classes} classes")
+            about = Text(", ".join(figures) + "\n", style="dim")
+            about.append(one.summary, style="")
+            table.add_row(name, about)
+        else:
+            table.add_row(name, one.task, samples, str(one.n_features), classes, one.summary)
+    return table
 
 
 def _split_features(features: str | None) -> list[str] | None:
@@ -96,13 +124,12 @@ def _split_features(features: str | None) -> list[str] | None:
 
 
 def _plot_path(plot: Path | None, name: str) -> Path:
+    from lossfit.loss_plots import check_plot_folder
+
     path = plot if plot is not None else Path.cwd() / f"{name}.png"
     if path.suffix.lower() not in PLOT_SUFFIXES:
         raise ConfigError(f"--plot {path}: expected a file ending in {', '.join(PLOT_SUFFIXES)}.")
-    if path.is_dir():
-        raise ConfigError(f"--plot {path} is a folder; give a file name such as {path / (name + '.png')}.")
-    if not path.parent.exists():
-        raise ConfigError(f"--plot {path}: the folder {path.parent} does not exist; create it first.")
+    check_plot_folder(path, example=f"{name}.png")  # a file, in a folder that exists and can be written
     return path
 
 
@@ -128,7 +155,7 @@ def show_dataset(
 
     from lossfit import data
     from lossfit.data import preview
-    from lossfit.display import Terminal
+    from lossfit.display import Terminal, fits
 
     if seed < 0:
         raise ConfigError(f"--seed {seed} is out of range; expected a whole number >= 0.")
@@ -154,43 +181,23 @@ def show_dataset(
         out.print(Text(f"dropped {t.dropped_rows} row{'s' if t.dropped_rows != 1 else ''} with missing values",
                        style="yellow"), highlight=False)
 
-    room, shown = max(40, out.width) - 16, list[int]()
+    shown: list[int] = []  # as many leading features as fit beside the target, at least one
     for j in range(min(d, MAX_COLUMNS)):
-        room -= max(len(t.feature_names[j]), 7) + 1
-        if room < 0 and shown:
+        if shown and not fits(out, _rows_table(t, [*shown, j])):
             break
         shown.append(j)
-    rows = Table(title=f"first {min(PREVIEW_ROWS, n)} rows", title_justify="left", box=None,
-                 header_style="bold", pad_edge=False, padding=(0, 1))
-    for j in shown:
-        rows.add_column(t.feature_names[j], justify="right", no_wrap=True)
-    if d > len(shown):
-        rows.add_column(f"… {d - len(shown)} more", justify="left")
-    rows.add_column(t.target_name, justify="right", style="bold")
-    for i in range(min(PREVIEW_ROWS, n)):
-        cells = [_fmt(t.X[i, j]) for j in shown] + (["…"] if d > len(shown) else [])
-        label = t.class_names[int(t.y[i])] if t.task != "regression" else _fmt(float(t.y[i]))
-        rows.add_row(*cells, label)
     out.print()
-    out.print(rows)
+    out.print(_rows_table(t, shown))
 
     out.print()
     if t.task != "regression":
-        balance = Table(title="class balance", title_justify="left", box=None, header_style="bold",
-                        pad_edge=False, padding=(0, 1))
-        for column in ("index", "class", "count", "share", ""):
-            balance.add_column(column, justify="left" if column in ("class", "") else "right")
-        largest = max(count for _, count, _ in preview.class_balance(t)) or 1
-        for k, (name, count, share) in enumerate(preview.class_balance(t)):
-            balance.add_row(str(k), name, str(count), f"{share:.1%}", Text("█" * max(1, round(20 * count / largest)),
-                                                                           style="cyan"))
-        out.print(balance)
+        out.print(_balance_table(t, preview.class_balance(t), out.width))
     else:
         summary = preview.target_summary(t)
         target_table = Table(title=f"target `{t.target_name}`", title_justify="left", box=None, header_style="bold",
                              pad_edge=False, padding=(0, 1))
         for column in ("mean", "std", "min", "max"):
-            target_table.add_column(column, justify="right")
+            target_table.add_column(column, justify="right", no_wrap=True)
         target_table.add_row(*(_fmt(summary[c]) for c in ("mean", "std", "min", "max")))
         out.print(target_table)
 
@@ -198,7 +205,10 @@ def show_dataset(
     ranges = Table(title="feature ranges", title_justify="left", box=None, header_style="bold", pad_edge=False,
                    padding=(0, 1))
     for column in ("feature", "min", "mean", "max", "std"):
-        ranges.add_column(column, justify="left" if column == "feature" else "right")
+        if column == "feature":  # a name too long for the terminal continues on the next line, never cut
+            ranges.add_column(column, overflow="fold")
+        else:
+            ranges.add_column(column, justify="right", no_wrap=True)
     every = preview.feature_ranges(t)
     for name, low, mean, high, std in every[:MAX_RANGES]:
         ranges.add_row(name, _fmt(low), _fmt(mean), _fmt(high), _fmt(std))
@@ -211,16 +221,64 @@ def show_dataset(
     title = f"{src.name} · {t.task} · {n} rows"
     subtitle = src.spec if src.spec != src.name and src.source != "file" else ""
     figure, axes = preview.scatter_figure(t, title=title, subtitle=subtitle)
-    _save_atomic(figure, path)
+    _save(figure, path)
     out.print()
     out.print(Text(f"Saved {path} (scatter of {axes}).", style="green"), highlight=False)
 
 
-def _save_atomic(figure: Any, path: Path) -> None:
-    tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
+def _rows_table(t: Any, shown: list[int]) -> Any:
+    """The first PREVIEW_ROWS rows: the `shown` features, `… k more` for the rest, then the target."""
+    from rich.table import Table
+
+    n, d = t.X.shape
+    rows = Table(title=f"first {min(PREVIEW_ROWS, n)} rows", title_justify="left", box=None,
+                 header_style="bold", pad_edge=False, padding=(0, 1))
+    for j in shown:  # a name wider than the terminal folds onto the next line rather than being cut
+        rows.add_column(t.feature_names[j], justify="right", overflow="fold")
+    if d > len(shown):
+        rows.add_column(f"… {d - len(shown)} more", justify="left", no_wrap=True)
+    rows.add_column(t.target_name, justify="right", style="bold", overflow="fold")
+    for i in range(min(PREVIEW_ROWS, n)):
+        cells = [_fmt(t.X[i, j]) for j in shown] + (["…"] if d > len(shown) else [])
+        label = t.class_names[int(t.y[i])] if t.task != "regression" else _fmt(float(t.y[i]))
+        rows.add_row(*cells, label)
+    return rows
+
+
+BAR_WIDTH = 20  # the longest class-balance bar, narrower when the terminal is
+
+
+def _balance_table(t: Any, balance: list[tuple[str, int, float]], width: int) -> Any:
+    """index | class | count | share | a bar as long as the count (the largest class gets the longest)."""
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title="class balance", title_justify="left", box=None, header_style="bold",
+                  pad_edge=False, padding=(0, 1))
+    for column in ("index", "class", "count", "share", ""):
+        right = column in ("index", "count", "share")
+        table.add_column(column, justify="right" if right else "left", no_wrap=column != "class",
+                         overflow="fold")
+    widest = max([len("class"), *(len(name) for name, _, _ in balance)])
+    counts = max(len("count"), *(len(str(count)) for _, count, _ in balance))
+    fixed = len("index") + widest + counts + len("share") + 8  # four gaps of two spaces
+    bar = max(5, min(BAR_WIDTH, width - fixed))
+    largest = max(count for _, count, _ in balance) or 1
+    for k, (name, count, share) in enumerate(balance):
+        table.add_row(str(k), name, str(count), f"{share:.1%}",
+                      Text("█" * max(1, round(bar * count / largest)), style="cyan"))
+    return table
+
+
+def _save(figure: Any, path: Path) -> None:
+    """Write the scatter plot atomically (`lossfit.plots._style.save`); an OSError is one line, exit 2."""
+    from lossfit.loss_plots import write_error
+    from lossfit.plots import _style
+
     try:
-        figure.savefig(tmp, dpi=120)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+        _style.save(figure, path)
+    except OSError as err:
+        tmp = path.with_name(f".{path.stem}.tmp{path.suffix or '.png'}")  # the name _style.save writes first
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        raise write_error(path, err) from None

@@ -29,37 +29,19 @@ def losses_command(
     task: Annotated[Optional[str], typer.Option(help="Only the losses for this task: regression, binary or multiclass.")] = None,
 ) -> None:
     """List every loss, by task: name, aliases, targets and key properties."""
-    from rich.table import Table
     from rich.text import Text
 
     from lossfit import losses
-    from lossfit.display import Terminal
+    from lossfit.display import Terminal, fit
 
     if task is not None and task.strip().lower() not in TASKS:
         raise ConfigError(f"Unknown task `{task}` for --task. Expected one of: {', '.join(TASKS)}.")
     chosen = [task.strip().lower()] if task else list(TASKS)
     terminal = Terminal.create()
-    table = Table(header_style="bold", box=None, pad_edge=False, padding=(0, 1), collapse_padding=True,
-                  show_edge=False)
-    table.add_column("name", no_wrap=True, style="bold")
-    table.add_column("aliases", style="dim", max_width=20)
-    table.add_column("targets", no_wrap=True)
-    for flag in ("convex", "smooth", "robust", "margin"):
-        table.add_column(flag, no_wrap=True)
-    table.add_column("probs", no_wrap=True)
-    count = 0
-    for t in chosen:  # one section per task, under a title row
-        names = losses.for_task(t)
-        table.add_row(Text(f"{t} ({len(names)})", style="bold underline"))
-        for i, name in enumerate(names):
-            entry = losses.registry.entry(name)
-            cls: Any = entry.factory
-            table.add_row(
-                f"  {name}", ", ".join(entry.aliases), short_targets(cls), _yes(cls.convex), short_smooth(cls.smooth),
-                _yes(cls.robust), _yes(cls.margin_based), short_link(cls.probability_link),
-                end_section=i == len(names) - 1,
-            )
-            count += 1
+    sections = [(t, losses.for_task(t)) for t in chosen]
+    # Widest first; the first layout that fits the terminal without cutting a name is printed.
+    table = fit(terminal.out, [_losses_table(sections, layout) for layout in ("columns", "folded", "narrow")])
+    count = sum(len(names) for _, names in sections)
     terminal.out.print(table)
     legend = (
         "targets: {0,1}|±1 = labels in {0, 1} or {-1, +1}; index = class index. smooth: C∞ / C1 / kinks. "
@@ -71,6 +53,58 @@ def losses_command(
         f"{count} losses. Details: lossfit explain NAME · check a gradient: lossfit gradcheck NAME",
         highlight=False, markup=False,
     )
+
+
+def _losses_table(sections: list[tuple[str, list[str]]], layout: str) -> Any:
+    """The table of `lossfit losses` in one of three layouts, widest first.
+
+    - "columns": name, aliases, targets, convex, smooth, robust, margin, probs.
+    - "folded": the aliases go under the name ("aka l2, squared_error").
+    - "narrow": aliases folded, and the four property columns become one list of words.
+    Names are never wrapped or cut: their column is as wide as the longest.
+    """
+    import textwrap
+
+    from rich.table import Table
+    from rich.text import Text
+
+    from lossfit import losses
+
+    widest = max(len(name) for _, names in sections for name in names) + 2
+    table = Table(header_style="bold", box=None, pad_edge=False, padding=(0, 1), collapse_padding=True,
+                  show_edge=False)
+    table.add_column("name", style="bold", min_width=widest, no_wrap=True)  # aliases below are pre-wrapped
+    if layout == "columns":
+        table.add_column("aliases", style="dim")
+    table.add_column("targets", no_wrap=layout != "narrow")
+    flags = ("convex", "smooth", "robust", "margin")
+    if layout == "narrow":
+        table.add_column("properties")
+    else:
+        for flag in flags:
+            table.add_column(flag, no_wrap=True)
+    table.add_column("probs", no_wrap=True)
+    for t, names in sections:  # one section per task, under a title row
+        table.add_row(Text(f"{t} ({len(names)})", style="bold underline"))
+        for i, name in enumerate(names):
+            entry = losses.registry.entry(name)
+            cls: Any = entry.factory
+            cell: str | Text = f"  {name}"
+            if layout != "columns" and entry.aliases:
+                aka = textwrap.wrap(f"aka {', '.join(entry.aliases)}", width=widest - 4, break_long_words=False,
+                                    break_on_hyphens=False)
+                cell = Text(f"  {name}", style="bold")
+                cell.append("".join(f"\n    {line}" for line in aka), style="dim not bold")
+            if layout == "narrow":
+                words = ["convex" if cls.convex else "non-convex", short_smooth(cls.smooth)]
+                words += [word for word, flag in (("robust", cls.robust), ("margin", cls.margin_based)) if flag]
+                properties = [", ".join(words)]
+            else:
+                properties = [_yes(cls.convex), short_smooth(cls.smooth), _yes(cls.robust), _yes(cls.margin_based)]
+            aliases = [", ".join(entry.aliases)] if layout == "columns" else []
+            table.add_row(cell, *aliases, short_targets(cls), *properties, short_link(cls.probability_link),
+                          end_section=i == len(names) - 1)
+    return table
 
 
 def _yes(flag: bool) -> str:
@@ -159,7 +193,7 @@ def explain_command(
         warnings.simplefilter("ignore")  # numpy overflow warnings far out on the x-axis
         from lossfit import explain
 
-        terminal.out.print(explain.page(loss))
+        terminal.out.print(explain.page(loss, width=terminal.out.width))
         if plot is not None:
             from lossfit import loss_plots
 
@@ -263,18 +297,16 @@ def gradcheck_command(
         raise typer.Exit(1)
 
 
-def _check_one(terminal: Any, spec: str, seed: int, samples: int) -> bool:
+def _gradcheck_table(loss: Any, result: Any, digits: int, gap: int) -> Any:
+    """One row per checked element: y_true, y_pred, both gradients with `digits` decimals, their error."""
     import numpy as np
     from rich.table import Table
 
-    from lossfit import gradcheck
-
-    loss = _load_noting_warnings(spec, terminal)
-    result = gradcheck.check(loss, seed=seed, samples=samples)
-    table = Table(header_style="bold", box=None, pad_edge=False, padding=(0, 2), show_edge=False)
+    table = Table(header_style="bold", box=None, pad_edge=False, padding=(0, gap), show_edge=False,
+                  collapse_padding=gap == 1)
     multiclass = loss.task == "multiclass"
     for title in (["row", "class"] if multiclass else ["i"]) + ["y_true", "y_pred", "analytic", "numerical", "rel. error"]:
-        table.add_column(title, justify="right")
+        table.add_column(title, justify="right", no_wrap=True)
     for index in np.ndindex(result.y_pred.shape):
         i = index[0]
         target = result.y_true[index] if np.ndim(result.y_true) == len(index) else result.y_true[i]
@@ -285,9 +317,22 @@ def _check_one(terminal: Any, spec: str, seed: int, samples: int) -> bool:
         error = float(result.errors[index])
         table.add_row(
             *([str(i), str(index[1])] if multiclass else [str(i)]), target_text,
-            f"{result.y_pred[index]:+.5f}", f"{result.analytic[index]:+.9e}", f"{result.numerical[index]:+.9e}",
-            f"{error:.1e}", style=None if error <= result.tolerance else "bold red",
+            f"{result.y_pred[index]:+.5f}", f"{result.analytic[index]:+.{digits}e}",
+            f"{result.numerical[index]:+.{digits}e}", f"{error:.1e}",
+            style=None if error <= result.tolerance else "bold red",
         )
+    return table
+
+
+def _check_one(terminal: Any, spec: str, seed: int, samples: int) -> bool:
+    from lossfit import gradcheck
+    from lossfit.display import fit
+
+    loss = _load_noting_warnings(spec, terminal)
+    result = gradcheck.check(loss, seed=seed, samples=samples)
+    # Full precision when it fits; on a narrow terminal fewer digits (never numbers cut to `…`).
+    layouts = [(digits, gap) for digits in (9, 6, 4, 2) for gap in (2, 1)]
+    table = fit(terminal.out, [_gradcheck_table(loss, result, digits, gap) for digits, gap in layouts])
     terminal.out.print(f"gradcheck {result.loss}: {samples} random samples (seed {seed}), "
                        "gradient of the mean loss", highlight=False, markup=False)
     terminal.out.print(table)
@@ -305,28 +350,39 @@ def _check_one(terminal: Any, spec: str, seed: int, samples: int) -> bool:
     return result.passed
 
 
-def _check_all(terminal: Any, seed: int, samples: int) -> bool:
+def _check_all_table(rows: list[tuple[str, str, Any]], elements: bool) -> Any:
+    """loss | task | elements | max rel. error | result, one row per loss (`elements` False: without it)."""
     from rich.table import Table
-
-    from lossfit import gradcheck, losses
 
     table = Table(header_style="bold", box=None, pad_edge=False, padding=(0, 1), collapse_padding=True,
                   show_edge=False)
-    table.add_column("loss", no_wrap=True, min_width=max(len(n) for n in losses.names()))
+    table.add_column("loss", no_wrap=True, min_width=max(len(name) for name, _, _ in rows))
     table.add_column("task", no_wrap=True)
-    table.add_column("elements", justify="right", no_wrap=True)
+    if elements:
+        table.add_column("elements", justify="right", no_wrap=True)
     table.add_column("max rel. error", justify="right", no_wrap=True)
     table.add_column("result", no_wrap=True)
+    for name, task, result in rows:
+        size = [str(result.analytic.size)] if elements else []
+        table.add_row(name, task, *size, f"{result.max_error:.1e}", "PASS" if result.passed else "FAIL",
+                      style=None if result.passed else "bold red")
+    return table
+
+
+def _check_all(terminal: Any, seed: int, samples: int) -> bool:
+    from lossfit import gradcheck, losses
+    from lossfit.display import fit
+
     failed = []
+    rows: list[tuple[str, str, Any]] = []
     for name in losses.names():
         loss = losses.get(name)
         result = gradcheck.check(loss, seed=seed, samples=samples)
-        verdict = "PASS" if result.passed else "FAIL"
         if not result.passed:
             failed.append(name)
-        table.add_row(name, loss.task, str(result.analytic.size), f"{result.max_error:.1e}", verdict,
-                      style=None if result.passed else "bold red")
-    terminal.out.print(table)
+        rows.append((name, loss.task, result))
+    # The element counts are the first thing a narrow terminal does without.
+    terminal.out.print(fit(terminal.out, [_check_all_table(rows, elements) for elements in (True, False)]))
     total = len(losses.names())
     summary = (f"all {total} losses PASS (tolerance {gradcheck.TOLERANCE:g})" if not failed
                else f"{len(failed)} of {total} FAIL: {', '.join(failed)}")

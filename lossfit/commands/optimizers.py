@@ -133,18 +133,13 @@ def list_optimizers() -> None:
 
 
 def print_catalogue(out: Console) -> None:
-    """The two tables of `lossfit optimizers`."""
+    """The two tables of `lossfit optimizers`, each in the widest layout that fits `out` (names never cut)."""
     from rich.text import Text
 
     from lossfit import optimizers, schedules
+    from lossfit.display import fit
 
-    table = _table("Optimizers")
-    table.add_column("name", no_wrap=True, style="cyan")
-    table.add_column("what it is", max_width=20)
-    table.add_column("summary, then defaults")
-    for entry in optimizers.registry:
-        table.add_row(entry.name, _kind(entry), _summary_and_defaults(entry))
-    out.print(table, soft_wrap=False)
+    out.print(fit(out, [_optimizer_table(folded) for folded in (False, True)]), soft_wrap=False)
     out.print(Text("lr: torch's default; `lossfit train` takes the learning rate from --lr. "
                    "Details: lossfit explain NAME.", style="dim"), soft_wrap=False, highlight=False)
     out.print()
@@ -157,6 +152,27 @@ def print_catalogue(out: Console) -> None:
     out.print(table, soft_wrap=False)
     notes = ["?: required, e.g. --schedule 'cosine(T_max=100)'.", *TRAIN_FILLS.values()]
     out.print(Text(" ".join(notes), style="dim"), soft_wrap=False, highlight=False)
+
+
+def _optimizer_table(folded: bool) -> Table:
+    """name | what it is | summary and defaults; `folded`: what it is goes under the name (narrow terminals)."""
+    from rich.text import Text
+
+    from lossfit import optimizers
+
+    table = _table("Optimizers")
+    table.add_column("name", no_wrap=True, style="cyan")
+    if not folded:
+        table.add_column("what it is")
+    table.add_column("summary, then defaults")
+    for entry in optimizers.registry:
+        if folded:
+            name = Text(entry.name)
+            name.append("\n" + _kind(entry), style="dim not cyan")
+            table.add_row(name, _summary_and_defaults(entry))
+        else:
+            table.add_row(entry.name, _kind(entry), _summary_and_defaults(entry))
+    return table
 
 
 def _summary_and_defaults(entry: Entry[Any]) -> Text:
@@ -344,11 +360,15 @@ def _paragraph(out: Console, text: str, style: str = "") -> None:
 
 
 def _block(out: Console, block: str) -> None:
-    """A rule block, line for line as documented (never re-wrapped)."""
+    """A rule block, line for line as documented; a line wider than `out` continues below, indented."""
     from rich.text import Text
 
+    from lossfit.display import wrap_line
+
     for line in block.splitlines():
-        out.print(Text("  " + line), soft_wrap=True, highlight=False, markup=False)
+        indent = " " * (2 + len(line) - len(line.lstrip()) + 4)
+        out.print(Text(wrap_line("  " + line, out.width, indent=indent)), soft_wrap=True, highlight=False,
+                  markup=False)
 
 
 def _explain_optimizer(entry: Entry[Any], out: Console, given: dict[str, Any]) -> None:

@@ -42,6 +42,7 @@ from lossfit.losses.regression import (
     SquaredEpsilonInsensitive,
 )
 from lossfit.registry import Registry
+from lossfit.spec import check_limits, shorten
 
 
 def get(name: str, **kwargs: Any) -> Loss:
@@ -57,11 +58,12 @@ def get(name: str, **kwargs: Any) -> Loss:
     if "(" not in name and (":" in name or name.strip().lower().endswith(".py")):
         from lossfit import custom_loss  # only when asked for: it runs user code
 
+        check_limits(name, "loss", limit=4096)  # a path may be long, not unbounded
         if not custom_loss.is_custom_spec(name):
             path = name.strip().rpartition(":")[0]
-            what = f"{path} is not a .py file" if path else "no function name after the file"
+            what = f"{shorten(path)} is not a .py file" if path else "no function name after the file"
             raise SpecError(
-                f"Cannot read loss `{name}`: {what}; a custom loss is written path/to/file.py:name, "
+                f"Cannot read loss `{shorten(name)}`: {what}; a custom loss is written path/to/file.py:name, "
                 "e.g. my_losses.py:asym (a .py file, a colon, the function's name)."
             )
         return custom_loss.load(name, **kwargs)

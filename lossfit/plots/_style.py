@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 from pathlib import Path
@@ -24,8 +25,10 @@ def save(fig: Figure, path: Path) -> None:
     try:
         fig.savefig(tmp, dpi=DPI, bbox_inches="tight")
         os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    except BaseException:
+        with contextlib.suppress(OSError):  # e.g. the folder is a file: the first error says so
+            tmp.unlink(missing_ok=True)
+        raise
 
 
 def why(err: Exception) -> str:
