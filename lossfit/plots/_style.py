@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import warnings
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +31,22 @@ def save(fig: Figure, path: Path) -> None:
         with contextlib.suppress(OSError):  # e.g. the folder is a file: the first error says so
             tmp.unlink(missing_ok=True)
         raise
+
+
+def draw_each(path: Path, jobs: Iterable[tuple[str, Callable[[], Figure]]]) -> Iterator[tuple[str, str | None]]:
+    """Draw and save each (file name, figure maker) into `path` in turn, yielding (file name, None) once
+    written or (file name, why) when it failed: one plot that fails never costs the others."""
+    for name, make in jobs:
+        try:
+            # A diverged run's huge or infinite values make NumPy and matplotlib warn about overflow:
+            # the run's message already says what happened.
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore", RuntimeWarning)
+                save(make(), path / name)
+        except Exception as err:
+            yield name, why(err)
+        else:
+            yield name, None
 
 
 def why(err: Exception) -> str:

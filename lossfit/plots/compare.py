@@ -16,7 +16,6 @@ variant as it was given.
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,7 @@ from matplotlib.figure import Figure
 
 from lossfit.data import true_line, true_target
 from lossfit.metrics import NAMES
-from lossfit.plots._style import TRUTH_COLOR, all_finite, save, variant_color, why
+from lossfit.plots._style import TRUTH_COLOR, all_finite, draw_each, variant_color
 from lossfit.plots.curves import Series, overlay
 from lossfit.plots.models import draw_boundary, draw_data_1d, draw_fit_1d, draw_predicted_vs_actual, line_grid
 from lossfit.training import EpochRecord
@@ -41,15 +40,7 @@ def draw_compare(path: Path, race: Any, verdict: Any, records: Sequence[Sequence
         jobs.append(("fits.png", lambda: fits_figure(race, verdict)))
     elif race.task == "regression" or race.dataset.n_features == 2:
         jobs.append(("models.png", lambda: models_figure(race, verdict)))
-    for name, make in jobs:
-        try:
-            with warnings.catch_warnings(), np.errstate(all="ignore"):
-                warnings.simplefilter("ignore", RuntimeWarning)
-                save(make(), path / name)
-        except Exception as err:
-            yield name, why(err)
-        else:
-            yield name, None
+    return draw_each(path, jobs)
 
 
 def subtitle(race: Any) -> str:

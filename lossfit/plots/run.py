@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import numpy as np
 from matplotlib.figure import Figure
 
-from lossfit.plots._style import save, why
+from lossfit.plots._style import draw_each
 from lossfit.plots.curves import loss_curve
 from lossfit.plots.models import decision_boundary, fit_plot
 from lossfit.sinks import RunInfo, RunSummary
@@ -23,17 +21,7 @@ def draw_run(path: Path, info: RunInfo, records: list[EpochRecord], summary: Run
     Yields (file name, None) for each plot written and (file name, why) for one
     that could not be drawn: a plot never costs a run its other files.
     """
-    for name, make in _plots(info, records, summary):
-        try:
-            # A diverged run's huge or infinite values make NumPy and matplotlib warn about overflow:
-            # the run's message already says what happened.
-            with warnings.catch_warnings(), np.errstate(all="ignore"):
-                warnings.simplefilter("ignore", RuntimeWarning)
-                save(make(), path / name)
-        except Exception as err:
-            yield name, why(err)
-        else:
-            yield name, None
+    return draw_each(path, _plots(info, records, summary))
 
 
 def _plots(info: RunInfo, records: list[EpochRecord], summary: RunSummary
