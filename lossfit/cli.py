@@ -260,7 +260,7 @@ def _with_folder(summary: Any, folder: Any) -> Any:
 
 
 def _print_summary(terminal: Any, prepared: Any, summary: Any) -> None:
-    from lossfit.display import METRIC_LABELS, format_number
+    from lossfit.display import METRIC_LABELS, format_number, terminal_width, wrap_line
 
     if summary.message:
         terminal.err.print(summary.message, style="yellow" if summary.status != "diverged" else "bold red",
@@ -289,8 +289,13 @@ def _print_summary(terminal: Any, prepared: Any, summary: Any) -> None:
         lines.append(f"  fitted line: {fitted}")
     lines.append(f"Run folder: {summary.out_dir}/")
     lines.append(f"  {'  '.join(summary.files)}")
+    width = terminal_width(terminal.out)  # on a terminal, lines break between fields, never inside one
     for line in lines:
-        terminal.out.print(line, highlight=False, markup=False)
+        body = line.lstrip()
+        margin = line[: len(line) - len(body)]
+        wrapped = wrap_line(body, width - len(margin) if width else None, sep=" · " if " · " in body else "  ")
+        for part in wrapped.splitlines():
+            terminal.out.print(margin + part, highlight=False, markup=False)
     if summary.classes is not None:
         from lossfit import report
 
