@@ -11,6 +11,7 @@ drives the training loop and hands each record to the sinks.
 
 from __future__ import annotations
 
+import copy
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -26,7 +27,7 @@ from lossfit._typing import Task
 from lossfit.config import RunConfig, build_config, parse_class_weight
 from lossfit.diagnostics import Diagnostic, diagnose
 from lossfit.record_log import RecordLog
-from lossfit.errors import ConfigError, DivergenceError, LabelError, TaskMismatchError
+from lossfit.errors import ConfigError, DivergenceError, LabelError, LossfitError, TaskMismatchError
 from lossfit.sinks import RunInfo, RunSummary, Sink
 from lossfit.spec import parse_spec
 from lossfit.training import EpochRecord, TrainingData
@@ -90,6 +91,7 @@ def prepare(config: RunConfig, dataset: Any = None) -> Prepared:
             "use --optimizer sgd for mini-batches, or leave --batch-size out."
         )
     schedule = build_schedule(config)
+    copy.deepcopy(schedule).start(copy.deepcopy(optimizer))  # does it fit the optimizer? (one_cycle needs momentum)
     model = models.get("linear" if config.model == "auto" else config.model)
 
     if dataset is None:
@@ -150,8 +152,10 @@ def build_schedule(config: RunConfig) -> Any:
     """The schedule; one_cycle's total_steps defaults to the number of epochs (one step per epoch)."""
     name, kwargs = parse_spec(config.schedule, what="schedule spec")
     if schedules.registry.canonical(name) == "one_cycle":
-        kwargs.setdefault("total_steps", config.epochs)
-        kwargs.setdefault("max_lr", config.lr)
+        if kwargs.get("total_steps") is None:
+            kwargs["total_steps"] = config.epochs
+        if kwargs.get("max_lr") is None:
+            kwargs["max_lr"] = config.lr
         if kwargs["total_steps"] < config.epochs:
             raise ConfigError(
                 f"one_cycle(total_steps={kwargs['total_steps']}) is shorter than --epochs {config.epochs}: the "
@@ -215,12 +219,21 @@ def check_loss_fits(loss: Any, dataset_task: str, dataset_name: str, is_file: bo
 def run(
     prepared: Prepared, sinks: Sequence[Sink], should_stop: Callable[[], bool | str] = lambda: False
 ) -> RunSummary:
-    """Train, feeding every record to every sink; the sinks are closed however the run ends."""
+    """Train, feeding every record to every sink; the sinks are closed however the run ends.
+
+    A user error raised mid-run (a custom loss that fails in epoch 3) ends the run as
+    "failed": its folder is completed with that message, and the caller reports it.
+    """
     runner = Runner(prepared, sinks, should_stop)
     runner.start()
     try:
-        while runner.advance() is not None:
-            pass
+        while True:
+            try:
+                if runner.advance() is None:
+                    break
+            except LossfitError as err:
+                runner.fail(str(err))
+                break
     except BaseException:
         runner.abort()
         raise
@@ -340,6 +353,7 @@ class Runner:
             self._end("interrupted")
         summary = _summary(self.prepared, self.log, self.status or "interrupted", self.train_seconds,
                            self.message, self.restored, self.diagnostics, measure=self.partial is not None)
+        self.status, self.message = summary.status, summary.message  # "diverged" if the last update overflowed
         opened, self._opened = self._opened, []
         for sink in opened:
             sink.close(summary)
@@ -371,17 +385,27 @@ def _summary(
     final_metrics: dict[str, float] = {}
     classes: dict[str, Any] | None = None
     final_figures = None
-    if (log.last is not None or measure) and status not in ("diverged", "failed"):  # all of it describes the weights the run returns
-        output = prepared.loss.predict(prepared.model.predict(X))
-        final_metrics = metrics.final_metrics(data.task, output, y)
-        if prepared.loss.probability_link not in ("sigmoid", "softmax"):
-            # log loss reads the scores as sigmoid/softmax probabilities: meaningless for, e.g., hinge
-            final_metrics.pop("log_loss", None)
-        if data.task != "regression":
-            classes = class_summary(prepared, output, y)
+    if (log.last is not None or measure) and status not in ("diverged", "failed"):
+        # Everything below describes the weights the run returns.
         config = prepared.config
-        final_figures = training.final_state(prepared.model, prepared.loss, data,
-                                             training.Regularization(config.l2, config.l1, config.clip_grad))
+        with np.errstate(all="ignore"):
+            output = prepared.loss.predict(prepared.model.predict(X))
+            final_figures = training.final_state(prepared.model, prepared.loss, data,
+                                                 training.Regularization(config.l2, config.l1, config.clip_grad))
+        losses = (final_figures["train_loss"], final_figures["val_loss"] or 0.0, final_figures["penalty"])
+        if not (np.isfinite(output).all() and all(math.isfinite(v) for v in losses)):
+            # the last update overflowed the model or its loss: no record saw it
+            epoch = log.last.epoch if log.last else 1
+            status, final_figures, diagnostics = "diverged", None, ()
+            message = divergence_message(prepared, DivergenceError(
+                epoch, "the model's outputs or its loss overflowed after the last update"))
+        else:
+            final_metrics = metrics.final_metrics(data.task, output, y)
+            if prepared.loss.probability_link not in ("sigmoid", "softmax"):
+                # log loss reads the scores as sigmoid/softmax probabilities: meaningless for, e.g., hinge
+                final_metrics.pop("log_loss", None)
+            if data.task != "regression":
+                classes = class_summary(prepared, output, y)
     parts = training.summarize(log, restored, final_figures)
     return RunSummary(
         status=status, epochs=log.last.epoch if log.last else 0, train_seconds=seconds,

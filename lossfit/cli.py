@@ -127,6 +127,14 @@ class OneLineErrors(TyperGroup):
         sys.exit(result if isinstance(result, int) else 0)
 
 
+def one_line(message: str) -> str:
+    """`message` with line breaks and other control characters written as escapes (`a\\nb`): a
+    value the user gave may hold them, and an error is one line."""
+    if message.isprintable():
+        return message
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in message)
+
+
 def _done(code: int, standalone_mode: bool) -> int:
     if standalone_mode:
         sys.exit(code)
@@ -136,7 +144,7 @@ def _done(code: int, standalone_mode: bool) -> int:
 def _fail(message: str, code: int, standalone_mode: bool) -> None:
     from lossfit.display import Terminal
 
-    Terminal.create().error(message)
+    Terminal.create().error(one_line(message))
     if standalone_mode:
         sys.exit(code)
     raise typer.Exit(code)
@@ -239,6 +247,8 @@ def train(
     with on_signals(stop), warnings_as_notes(terminal, noted), contextlib.redirect_stdout(sys.stderr):
         summary = api.run(prepared, sinks, should_stop=stop)
     summary = _with_folder(summary, folder)
+    if summary.status == "failed":  # a user error mid-run (a custom loss that raised): the folder says so too
+        raise LossfitError(f"{summary.message} (The run folder {out_dir}/ keeps the epochs before it.)")
     for warning in folder.warnings:
         terminal.err.print(f"Warning: {warning}", style="yellow", highlight=False, markup=False)
 
@@ -320,7 +330,7 @@ def _fitted_line(prepared: Any) -> str | None:
 @contextmanager
 def warnings_as_notes(terminal: Any, noted: set[str] | None = None, most: int = 20) -> Iterator[None]:
     """Python warnings raised in the block (NumPy, matplotlib, lossfit's own) become one `Note:` line
-    each on stderr, printed when the block ends: each distinct message once (not again if it is in
+    each on stderr, printed when the block ends well: each distinct message once (not again if it is in
     `noted`, the messages earlier blocks printed), at most `most` of them."""
     import warnings
 
@@ -331,15 +341,13 @@ def warnings_as_notes(terminal: Any, noted: set[str] | None = None, most: int = 
         if len(seen) < most and str(message) not in noted:
             seen[str(message)] = None
 
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("always")
-            warnings.showwarning = keep
-            yield
-    finally:
-        noted.update(seen)
-        for text in seen:
-            terminal.note(f"Note: {text}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        warnings.showwarning = keep
+        yield  # an error in the block drops the notes: its one line says what matters
+    noted.update(seen)
+    for text in seen:
+        terminal.note(f"Note: {text}")
 
 
 def _register_commands() -> None:

@@ -164,7 +164,7 @@ def coerce_value(key: str, value: Any, source: str) -> Any:
     if key == "batch_size":
         if isinstance(value, str) and value.strip().lower() == "full":
             return None
-        if isinstance(value, str) and value.strip().isdigit():
+        if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
             return int(value)
         if isinstance(value, int) and not isinstance(value, bool):
             return value
@@ -204,7 +204,9 @@ def _show(value: Any) -> str:
 
 
 def check_size(key: str, value: Any, where: str) -> None:
-    """A ConfigError naming the limit when a string or list value is too long for `key`."""
+    """A ConfigError naming the limit when a string or list value is too long for `key` (or holds a NUL)."""
+    if isinstance(value, str) and "\x00" in value:
+        raise ConfigError(f"{where} holds a NUL character (\\x00); remove it.")
     if isinstance(value, str):
         limit = MAX_CHARS.get(key, MAX_SPEC_CHARS)
         if len(value) > limit:

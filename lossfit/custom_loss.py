@@ -123,6 +123,11 @@ class CustomLoss(Loss):
                 f"custom loss {where}: its {what} function returned {type(out).__name__}, not numbers; "
                 "return a numpy array."
             ) from None
+        except (Exception, SystemExit, KeyboardInterrupt) as err:  # e.g. ints too large for a float
+            raise ConfigError(
+                f"custom loss {where}: its {what} function returned {type(out).__name__}, which cannot be read as "
+                f"float64 numbers ({_describe_exception(err, self.path)}); return a numpy array of floats."
+            ) from None
         if array.shape != shape:
             hint = (" (a single number: return one loss per element, not their mean)" if array.ndim == 0
                     else "")

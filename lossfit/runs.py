@@ -18,6 +18,7 @@ removes its temporary file and is reported as one line (`WriteError`).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
@@ -95,11 +96,17 @@ def _check_out_dir(path: Path, where: str, fix: str) -> None:
 
 
 def create_run_dir(path: Path) -> None:
-    """Create the run folder, turning an OS refusal into a one-line user error."""
+    """Create the run folder, turning an OS refusal into a one-line user error (and removing
+    the folders above it that this call created: a refusal leaves nothing behind)."""
+    missing = [p for p in (path, *path.parents) if not os.path.lexists(p)]
     try:
         path.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise ConfigError(f"Cannot create the run folder {path}: {err.strerror or err}; choose another --out.") from None
+    except (OSError, ValueError) as err:  # ValueError: a NUL in the path
+        for made in missing:
+            with contextlib.suppress(OSError):
+                made.rmdir()
+        reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+        raise ConfigError(f"Cannot create the run folder {path}: {reason}; choose another --out.") from None
 
 
 def write_atomic(path: Path, text: str) -> None:

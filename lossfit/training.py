@@ -235,13 +235,20 @@ def _evaluate(
     """Validation loss and metrics; without a split, training metrics (and "_loss" for mini-batches)."""
     if has_val:
         val_out = model.predict(data.X_val)
-        return loss.value(val_out, data.y_val, data.w_val), score(loss.predict(val_out))
+        return loss.value(val_out, data.y_val, data.w_val), _score(score, loss.predict(val_out))
     if train_out is not None:
-        return math.nan, score(loss.predict(train_out))
+        return math.nan, _score(score, loss.predict(train_out))
     train_out = model.predict(data.X_train)
-    epoch_metrics = score(loss.predict(train_out))
+    epoch_metrics = _score(score, loss.predict(train_out))
     epoch_metrics["_loss"] = loss.value(train_out, data.y_train, data.w_train)
     return math.nan, epoch_metrics
+
+
+def _score(score: Callable[[Array], dict[str, float]], prediction: Array) -> dict[str, float]:
+    """The epoch's metrics; NaN for each when the predictions overflowed (the divergence check says why)."""
+    if np.isfinite(prediction).all():
+        return score(prediction)
+    return dict.fromkeys(score(np.zeros_like(prediction)), math.nan)
 
 
 class _DivergenceWatch:
@@ -340,7 +347,7 @@ def final_state(model: Model, loss: Loss, data: TrainingData, regularization: Re
         "train_loss": float(loss.value(train_out, data.y_train, data.w_train)),
         "val_loss": float(loss.value(val_out, data.y_val, data.w_val)) if has_val else None,
         "penalty": penalty,
-        **score(loss.predict(val_out)),
+        **_score(score, loss.predict(val_out)),
     }
 
 

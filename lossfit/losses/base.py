@@ -135,9 +135,16 @@ class Loss:
 
 # --------------------------------------------------------------------- helpers
 def weighted_mean(loss: Array, d: Array, w: Array) -> tuple[float, Array]:
-    """sum(w * L) / sum(w), per element: each sample's weight covers all its elements."""
+    """sum(w * L) / sum(w), per element: each sample's weight covers all its elements.
+
+    A batch whose weights are all zero (class weight 0, a mini-batch of that class)
+    carries nothing to learn from: its loss and gradient are 0 (torch would give NaN).
+    """
     n = loss.shape[0]
     total = float(w.sum()) * (loss.size // n)
+    if total == 0:
+        d[...] = 0.0
+        return 0.0, d
     value = float((w.reshape((n,) + (1,) * (loss.ndim - 1)) * loss).sum()) / total
     d *= (w / total).reshape((n,) + (1,) * (d.ndim - 1))
     return value, d
