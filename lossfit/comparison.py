@@ -470,7 +470,7 @@ def _describe_truth(dataset: Any, standings: Sequence[Standing]) -> str | None:
     line = datasets.true_line(dataset)
     what = f"the noiseless line y = {line[0]:g}·x + {line[1]:g}" if line else f"the noiseless target of {dataset.name}"
     quantiles = sorted({s.quantile for s in standings if s.quantile not in (None, 0.5)})
-    extra = f" (for a quantile loss, the true quantile line at its tau)" if quantiles else ""
+    extra = " (for a quantile loss, the true quantile line at its tau)" if quantiles else ""
     return f"to truth: RMSE between each prediction and {what}{extra}, free of the sample's noise."
 
 

@@ -20,12 +20,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from _running import signal_running
-from lossfit import api, runs, training
+from lossfit import api, runs
 from lossfit.config import build_config
 from lossfit.diagnostics import diagnose
 from lossfit.errors import ConfigError, WriteError
 from lossfit.record_log import RecordLog
-from lossfit.stopping import SkipPlots, Stop
+from lossfit.stopping import Stop
 from lossfit.training import EpochRecord
 
 LONG_EPOCH = ("train", "--dataset", "moons(n_samples=100000)", "--loss", "bce", "--optimizer", "sgd",

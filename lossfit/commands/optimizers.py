@@ -136,7 +136,7 @@ def print_catalogue(out: Console) -> None:
     """The two tables of `lossfit optimizers`, each in the widest layout that fits `out` (names never cut)."""
     from rich.text import Text
 
-    from lossfit import optimizers, schedules
+    from lossfit import schedules
     from lossfit.display import fit
 
     out.print(fit(out, [_optimizer_table(folded) for folded in (False, True)]), soft_wrap=False)
