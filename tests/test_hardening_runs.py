@@ -64,14 +64,16 @@ def test_the_first_signal_still_draws_the_plots(tmp_path):
     assert (out / "fit.png").exists()
 
 
-def test_a_second_signal_skips_the_plots_but_keeps_metrics_json(tmp_path):
+@pytest.mark.parametrize(("signum", "code", "status"), [
+    (signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated")])
+def test_a_second_signal_skips_the_plots_but_keeps_metrics_json(tmp_path, signum, code, status):
     out = tmp_path / "run"
     returncode, _, stderr = signal_running("train", "--epochs", "100000000", "--progress", "plain", "--out",
-                                           str(out), header="lossfit ", signals=(signal.SIGTERM, signal.SIGTERM))
-    assert returncode == 143, stderr
+                                           str(out), header="lossfit ", signals=(signum, signum))
+    assert returncode == code, stderr
     assert "skipping the plots" in stderr and "Traceback" not in stderr
     summary = metrics_of(out)
-    assert summary["status"] == "terminated" and summary["epochs"] >= 1
+    assert summary["status"] == status and summary["epochs"] >= 1
     assert not list(out.glob("*.png")) and not list(out.glob(".*"))
     assert len((out / "history.csv").read_text().splitlines()) == summary["epochs"] + 1
 
@@ -367,3 +369,38 @@ def test_a_custom_loss_never_chooses_the_exit_code(run_cli, workdir, name, what)
                      "--out", "r")
     assert result.exit_code == 2, result.output
     assert f"raised {what}" in result.output and "Traceback" not in result.output
+
+
+@pytest.fixture
+def tiny_disk(tmp_path):
+    """A real 64 KB filesystem (a tmpfs), where this machine lets the tests mount one."""
+    mount = tmp_path / "tiny"
+    mount.mkdir()
+    try:
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount)], capture_output=True)
+    except FileNotFoundError:
+        pytest.skip("no mount command here")
+    if done.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here (needs root)")
+    yield mount
+    subprocess.run(["umount", str(mount)], capture_output=True)
+
+
+def test_a_disk_that_fills_up_is_one_line_and_leaves_only_whole_files(run_cli, tiny_disk):
+    result = run_cli("train", "--epochs", "20000", "--progress", "none", "--out", str(tiny_disk / "r"))
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "No space left on device" in lines[0] and "free some space" in lines[0]
+    history = (tiny_disk / "r" / "history.csv").read_text()
+    assert history == "" or history.endswith("\n")
+    assert not [p.name for p in (tiny_disk / "r").iterdir() if p.name.startswith(".")]  # no temporary file left
+
+
+def test_plots_that_do_not_fit_on_the_disk_are_warnings(run_cli, tiny_disk):
+    result = run_cli("train", "--dataset", "blobs(centers=9)", "--epochs", "200", "--progress", "none",
+                     "--out", str(tiny_disk / "r"))
+    assert result.exit_code == 0, result.output
+    assert "could not be drawn: No space left on device (errno 28)" in result.output
+    summary = metrics_of(tiny_disk / "r")
+    assert summary["status"] == "completed" and "history.csv" in summary["files"]
+    assert not [p.name for p in (tiny_disk / "r").iterdir() if p.name.startswith(".")]
