@@ -103,6 +103,7 @@ def prepare(config: RunConfig, dataset: Any = None) -> Prepared:
         y_train, y_val = y_train.astype(np.int64), y_val.astype(np.int64)
     y_train = loss.prepare_targets(y_train, n_classes=n_classes)
     y_val = loss.prepare_targets(y_val, n_classes=n_classes) if len(y_val) else y_val
+    check_loss_class_weight(loss, loss_spec, dataset)
     class_weights = resolve_class_weight(config.class_weight, dataset, y_train)
     for key in ("class_weight", "pos_weight"):
         if class_weights is not None and getattr(loss, key, None) is not None:
@@ -182,6 +183,20 @@ def resolve_class_weight(setting: str | None, dataset: Any, y_train: np.ndarray)
         raise ConfigError(f"--class-weight needs one weight per class ({k} classes: {', '.join(dataset.class_names)}), "
                           f"got {len(weights)}.")
     return np.asarray(weights, dtype=float)
+
+
+def check_loss_class_weight(loss: Any, loss_spec: str, dataset: Any) -> None:
+    """A softmax loss's own class_weight needs one weight per class of the data."""
+    weights = getattr(loss, "class_weight", None)
+    if loss.task != "multiclass" or not isinstance(weights, tuple):
+        return
+    k = loss.n_outputs(dataset.n_classes)
+    if len(weights) != k:
+        names = ", ".join(map(str, dataset.class_names)) if dataset.class_names else ""
+        raise ConfigError(
+            f"`{loss_spec}` gives {len(weights)} class weights but dataset `{dataset.name}` has {k} classes"
+            f"{f' ({names})' if names else ''}; give one weight per class."
+        )
 
 
 def _sample_weights(class_weights: np.ndarray | None, y: np.ndarray) -> np.ndarray | None:

@@ -438,7 +438,7 @@ class OneCycleLR(Schedule):
 
     def _validate(self) -> None:
         self._number("max_lr", 0.0, low_open=True, expected="max_lr > 0 (and finite)")
-        self._integer("total_steps", 1)
+        self._integer("total_steps", 2)  # warm-up and annealing need an epoch each
         self._number("pct_start", 0.0, 1.0, expected="0 <= pct_start <= 1")
         self._choice("anneal_strategy", ("cos", "linear"))
         self._choice("cycle_momentum", (True, False))
