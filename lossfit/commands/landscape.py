@@ -1,0 +1,9 @@
+"""`lossfit landscape` (being built: issue 11)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def register(app: Any) -> None:
+    """Nothing yet."""
