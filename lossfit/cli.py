@@ -205,6 +205,8 @@ def train(
     progress: Annotated[Optional[str], typer.Option(help=HELP["progress"], autocompletion=completion.complete_progress)] = None,
     json_output: Annotated[bool, typer.Option("--json", help=HELP["json_output"])] = False,
     plot: Annotated[Optional[bool], typer.Option("--plot/--no-plot", help=HELP["plot"], show_default=False)] = None,
+    animate: Annotated[Optional[Path], typer.Option("--animate", help=HELP["animate"], show_default=False)] = None,
+    frames: Annotated[Optional[int], typer.Option("--frames", help=HELP["frames"], show_default=False)] = None,
 ) -> None:
     """Train a model with a loss and an optimizer; watch the loss; keep a run folder.
 
@@ -226,6 +228,9 @@ def train(
         "plot": plot,
     }
     run_config = build_config(config, options)
+    from lossfit import animate as animation
+
+    animation.check_options(animate, frames, Path(run_config.out) if run_config.out else None)  # before any work
     # What a custom loss prints goes to stderr: stdout carries only the results (and stays valid --json).
     noted: set[str] = set()
     with warnings_as_notes(terminal, noted), contextlib.redirect_stdout(sys.stderr):
@@ -243,6 +248,8 @@ def train(
     if shown is not None:
         sinks.append(shown)
     sinks.append(folder)
+    if animate is not None:  # closed after the folder: the GIF comes after metrics.json and the plots
+        sinks.append(animation.AnimationSink(animate, frames, stop=stop, folder=folder))
 
     with on_signals(stop), warnings_as_notes(terminal, noted), contextlib.redirect_stdout(sys.stderr):
         summary = api.run(prepared, sinks, should_stop=stop)

@@ -267,6 +267,11 @@ class RunFolder:
             else:
                 self.warnings.append(f"{self.path / name} could not be drawn: {error}")
 
+    def add_file(self, name: str, summary: RunSummary) -> None:
+        """List one more file written for this run (an animation) and write metrics.json again."""
+        self.files.append(name)
+        self._write_metrics(summary)
+
     def _write_metrics(self, summary: RunSummary) -> None:
         summary = _with_files(summary, self.path, self.files)
         write_atomic(self.path / "metrics.json", json.dumps(summary.to_json(), indent=2) + "\n")

@@ -32,4 +32,6 @@ HELP = {
     "progress": "auto (a live table on a terminal, plain lines otherwise), rich, plain or none. [default: auto]",
     "json_output": "Print the run summary (metrics.json) as JSON on stdout.",
     "plot": "Draw the PNG plots into the run folder. [default: plot]",
+    "animate": "Also write an animated GIF of the training to this path (.gif): the fit or decision boundary beside the loss curve so far, drawn after the run.",
+    "frames": "Frames in the --animate GIF: snapshots every k epochs, from the first epoch to the last. [default: 100]",
 }

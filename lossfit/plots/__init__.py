@@ -8,7 +8,10 @@ given or creates, shared by `train`, `compare`, `plot` and the Python API:
 - `models`: fitted line, predicted against actual, decision boundary;
 - `run`: the plots of one run folder (`draw_run`);
 - `compare`: the plots of a compare folder (curves.png, fits.png, models.png);
-- `history`: curves redrawn from saved run folders (`lossfit plot`).
+- `history`: curves redrawn from saved run folders (`lossfit plot`);
+- `animation`: a run's GIF, frame by frame (`lossfit train --animate`);
+- `landscape`: loss surfaces with optimizer paths, or Li et al.'s slices (`lossfit landscape`);
+- `lr_find`: the learning-rate range test's curve (`lossfit lr-find`).
 """
 
 from lossfit.plots._style import save
