@@ -121,8 +121,44 @@ def prepare(config: RunConfig, dataset: Any = None) -> Prepared:
              "optimizer": optimizers.spec_of(optimizer), "schedule": schedules.spec_of(schedule)}
     resolved = {key: specs.get(key, value) for key, value in config.experiment_dict().items()}
     shape = model.describe(loss.task) + (" (log link: it predicts log(rate))" if loss.probability_link == "exp" else "")
-    title = f"{loss_spec} on {dataset.name} · {shape} · {optimizer_name} lr={config.lr:g}"
-    return Prepared(config, resolved, dataset, data, model, loss, optimizer, schedule, title)
+    return Prepared(config, resolved, dataset, data, model, loss, optimizer, schedule,
+                    run_title(config, resolved, loss_spec, dataset, shape))
+
+
+def run_title(config: RunConfig, resolved: dict[str, Any], loss_spec: str, dataset: Any, shape: str) -> str:
+    """What was run, on one line of `·`-separated parts (plots wrap it at the dots): loss with its
+    parameters on dataset · model · optimizer with the parameters that differ from its defaults, lr,
+    then schedule, batch size, class weights, L2/L1 and clipping when they are set.
+
+    `huber(delta=0.5) on linear · linear regression · sgd(momentum=0.9) lr=0.05 · cosine(T_max=200) · batch 32`
+    """
+
+    def brief(registry: Any, spec: str, keep_set: bool = False) -> str:
+        try:
+            name, values = parse_spec(spec)
+            params = registry.entry(name).parameters()
+        except LossfitError:
+            return spec
+        shown = {}
+        for key, value in values.items():
+            default = params[key].default if key in params else None
+            if value is None or value == default and not (keep_set and default not in (0, False, None)):
+                continue  # keep_set: a loss shows its shape parameters (delta, tau...) even at their default
+            shown[key] = f"{value:g}" if isinstance(value, float) else repr(value)
+        return f"{name}({', '.join(f'{k}={v}' for k, v in shown.items())})" if shown else name
+
+    custom = ":" in loss_spec  # my.py:name, as given
+    loss_text = loss_spec if custom else brief(losses.registry, resolved["loss"], keep_set=True)
+    data_text = brief(datasets.registry, dataset.spec) if dataset.source == "generator" else dataset.name
+    parts = [f"{loss_text} on {data_text}", shape, f"{brief(optimizers.registry, resolved['optimizer'])} lr={config.lr:g}"]
+    if schedules.registry.canonical(parse_spec(resolved["schedule"])[0]) != "constant":
+        parts.append(brief(schedules.registry, resolved["schedule"]))
+    if config.batch_size is not None:
+        parts.append(f"batch {config.batch_size}")
+    if config.class_weight is not None:
+        parts.append(f"class_weight {config.class_weight}")
+    parts += [f"{key} {getattr(config, key):g}" for key in ("l2", "l1", "clip_grad") if getattr(config, key)]
+    return " · ".join(parts)
 
 
 DEFAULT_LOSS = {"regression": "mse", "binary": "bce", "multiclass": "cross_entropy"}

@@ -84,9 +84,14 @@ def family_figure(loss: Any) -> Any:
         ax_loss.plot(axis.x, step, color=ZERO_ONE_COLOR, linewidth=1.4, linestyle=":", label="0-1 loss (what classification counts)")
     others = [replace(c, label=f"{c.label}  (same curve here)")  # else hidden under the main loss
               if any(np.allclose(c.loss, m.loss, rtol=1e-9, atol=1e-12) for m in main) else c for c in others]
+    loss_limits = _limits([c.loss for c in main], [c.loss for c in others], floor_zero=True)
+    grad_limits = _limits([c.derivative for c in main], [c.derivative for c in others], floor_zero=False)
+    notes: dict[tuple[int, bool], int] = {}
     for color, curve in zip(OTHER_COLORS * 3, others):
-        ax_loss.plot(curve.x, curve.loss, color=color, linewidth=1.3, alpha=0.9, label=curve.label)
-        ax_grad.plot(curve.x, curve.derivative, color=color, linewidth=1.3, alpha=0.9, label=curve.label)
+        ax_loss.plot(curve.x, _inside(ax_loss, curve.x, curve.loss, loss_limits, color, notes), color=color,
+                     linewidth=1.3, alpha=0.9, label=curve.label)
+        ax_grad.plot(curve.x, _inside(ax_grad, curve.x, curve.derivative, grad_limits, color, notes), color=color,
+                     linewidth=1.3, alpha=0.9, label=curve.label)
     for style, curve in zip(("-", "--"), main):
         ax_loss.plot(curve.x, curve.loss, color=MAIN_COLOR, linewidth=2.8, linestyle=style, label=curve.label)
         ax_grad.plot(curve.x, curve.derivative, color=MAIN_COLOR, linewidth=2.8, linestyle=style, label=curve.label)
@@ -100,8 +105,8 @@ def family_figure(loss: Any) -> Any:
                         ax.axvline(sign * width, color=MAIN_COLOR, linewidth=0.8, linestyle=":", alpha=0.8)
                 ax_grad.annotate(f"±{key} = {width:g}", xy=(width, 0), xytext=(4, -14), textcoords="offset points",
                                  fontsize=8, color=MAIN_COLOR)
-    _limits(ax_loss, [c.loss for c in main], [c.loss for c in others], floor_zero=True)
-    _limits(ax_grad, [c.derivative for c in main], [c.derivative for c in others], floor_zero=False)
+    ax_loss.set_ylim(*loss_limits)
+    ax_grad.set_ylim(*grad_limits)
     ax_loss.set_title("loss")
     ax_grad.set_title("derivative (gradient for one sample)")
     ax_loss.set_xlabel(axis.label)
@@ -114,19 +119,44 @@ def family_figure(loss: Any) -> Any:
     return fig
 
 
-def _limits(ax: Any, main: list[np.ndarray], others: list[np.ndarray], floor_zero: bool) -> None:
-    """y-limits that show the main loss whole and the others as far as they stay comparable."""
+REACH = 3.0  # related curves are shown up to this many times the main curve's range beyond it
+
+
+def _limits(main: list[np.ndarray], others: list[np.ndarray], floor_zero: bool) -> tuple[float, float]:
+    """y-limits that hold every curve whole, with a margin: the main loss always, the related ones as far
+    as `REACH` times the main curve's range beyond it (past that they would flatten the main curve, and
+    `_inside` cuts them at the edge with a note)."""
     values = np.concatenate([m[np.isfinite(m)] for m in main])
     low, high = float(values.min()), float(values.max())
     if others:
         extra = np.concatenate([o[np.isfinite(o)] for o in others])
         span = max(high - low, 1e-9)
-        low = max(min(low, float(extra.min())), low - 0.6 * span)
-        high = min(max(high, float(extra.max())), high + 0.6 * span)
+        low = max(min(low, float(extra.min())), low - REACH * span)
+        high = min(max(high, float(extra.max())), high + REACH * span)
     if floor_zero:
         low = min(low, 0.0)
     pad = 0.06 * max(high - low, 1e-9)
-    ax.set_ylim(low - pad, high + pad)
+    return low - pad, high + pad
+
+
+def _inside(ax: Any, x: np.ndarray, y: np.ndarray, limits: tuple[float, float], color: str,
+            notes: dict[tuple[int, bool], int]) -> np.ndarray:
+    """`y` with the points beyond `limits` left out (so no line runs off the axes), and where it leaves
+    a small note of how far it goes; `notes` counts the notes at each edge of each axes, to stack them."""
+    low, high = limits
+    outside = (y < low) | (y > high)
+    if not outside.any():
+        return y
+    extreme = float(np.nanmax(y)) if (y > high).any() else float(np.nanmin(y))
+    inside = np.flatnonzero(~outside)
+    edge = inside[np.argmax(np.abs(y[inside]))] if len(inside) else 0  # where the curve leaves the axes
+    top = extreme > high
+    earlier = notes.get((id(ax), top), 0)
+    notes[(id(ax), top)] = earlier + 1
+    ax.annotate(f"{'↑' if top else '↓'} {extreme:.3g}", (float(x[edge]), high if top else low), fontsize=8,
+                color=color, xytext=(4, (-11 - 10 * earlier) if top else (4 + 10 * earlier)),
+                textcoords="offset points")
+    return np.where(outside, np.nan, y)
 
 
 def save_png(fig: Any, path: Path) -> None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import textwrap
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -55,6 +57,30 @@ def why(err: Exception) -> str:
         return f"{err.strerror or err} (errno {err.errno})"
     first = str(err).splitlines()[0] if str(err) else ""
     return f"{type(err).__name__}: {first}" if first else type(err).__name__
+
+
+def wrap_title(title: str, width_inches: float, fontsize: float = 10) -> str:
+    """`title` broken at its ` · ` separators (words when one part is too long) into lines that fit a figure
+    `width_inches` wide at `fontsize` points; lines already in `title` are kept."""
+    most = max(20, int(width_inches * 72 / (0.56 * fontsize)))  # about 0.56 em per character of DejaVu Sans
+    lines: list[str] = []
+    for paragraph in title.split("\n"):
+        line = ""
+        for part in paragraph.split(" · "):
+            if line and len(line) + 3 + len(part) > most:
+                lines.append(line)
+                line = part
+            else:
+                line = f"{line} · {part}" if line else part
+        lines.append(line)
+    return "\n".join(textwrap.fill(line, most, break_on_hyphens=False) for line in lines)
+
+
+def stamp(ax: Any, text: str) -> None:
+    """A red boxed word at the top of the axes, over the data: `diverged`."""
+    ax.text(0.5, 0.97, text, transform=ax.transAxes, ha="center", va="top", fontsize=13, color="#c0392b",
+            fontweight="bold", zorder=10,
+            bbox={"facecolor": "white", "edgecolor": "#c0392b", "boxstyle": "round,pad=0.3", "alpha": 0.9})
 
 
 def variant_color(index: int) -> str:

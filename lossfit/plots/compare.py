@@ -25,7 +25,7 @@ from matplotlib.figure import Figure
 
 from lossfit.data import true_line, true_target
 from lossfit.metrics import NAMES
-from lossfit.plots._style import TRUTH_COLOR, all_finite, draw_each, variant_color
+from lossfit.plots._style import TRUTH_COLOR, all_finite, draw_each, variant_color, wrap_title
 from lossfit.plots.curves import Series, overlay
 from lossfit.plots.models import draw_boundary, draw_data_1d, draw_fit_1d, draw_predicted_vs_actual, line_grid
 from lossfit.training import EpochRecord
@@ -49,17 +49,20 @@ def subtitle(race: Any) -> str:
     shared = {key: value if value != "" else first.resolved.get(key) for key, value in
               race.config.experiment_dict().items()}
     shared["model"] = first.model.describe(first.loss.task)
-    keys = ("model", "loss", "optimizer", "lr", "schedule", "batch_size", "epochs", "class_weight", "l2", "l1")
+    keys = ("model", "loss", "optimizer", "lr", "schedule", "batch_size", "epochs", "class_weight", "l2", "l1",
+            "clip_grad")
     parts = []
     for key in keys:
         if key in race.varying or key not in shared:
             continue
         value = shared[key]
-        if key == "schedule" and value == "constant" or key in ("l2", "l1") and not value:
+        if key == "schedule" and value == "constant" or key in ("l2", "l1", "clip_grad") and not value:
             continue
         if key == "batch_size":
             parts.append("full batch" if value == "full" else f"batch {value}")
-        elif key in ("lr", "epochs", "l2", "l1"):
+        elif key == "class_weight":
+            parts.append(f"class_weight {value}")
+        elif key in ("lr", "epochs", "l2", "l1", "clip_grad"):
             parts.append(f"{key} {value:g}" if isinstance(value, float) else f"{key} {value}")
         else:
             parts.append(str(value))
@@ -91,7 +94,7 @@ def curves_figure(race: Any, verdict: Any, records: Sequence[Sequence[EpochRecor
     overlay(right, metric_series, f"{NAMES.get(metric, metric)} ({split})",
             f"the common measure: {NAMES.get(metric, metric)} on the {split} split", log=False)
     left.legend(frameon=False, fontsize=8)
-    fig.suptitle(title_of(race), fontsize=10)
+    fig.suptitle(wrap_title(title_of(race), 11.5), fontsize=10)
     return fig
 
 
@@ -128,7 +131,7 @@ def fits_figure(race: Any, verdict: Any) -> Figure:
     pad = 0.15 * (high - low or 1.0)
     ax.set_ylim(min(low, y_all.min()) - pad, max(high, y_all.max()) + pad)
     ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    ax.set_title(title_of(race), fontsize=10)
+    ax.set_title(wrap_title(title_of(race), 7.0), fontsize=10)
     return fig
 
 
@@ -178,7 +181,7 @@ def models_figure(race: Any, verdict: Any) -> Figure:
             draw_predicted_vs_actual(ax, dataset, predictor(prepared), color=variant_color(index), limits=limits)
         elif standing.status not in ("diverged", "failed") and all_finite(np.concatenate([p.ravel() for p in prepared.model.params])):
             draw_boundary(ax, dataset, prepared.model, resolution=200, legend=index == cols - 1, point_size=10,
-                          margins=True)
+                          loss=prepared.loss)
         rank = f"#{standing.rank} · " if standing.rank is not None else ""
         ax.set_title(f"{rank}{entry.label}{_score_note(standing, verdict)}"
                      + (f" · {standing.status}" if standing.status in ("diverged", "failed") else ""), fontsize=9,
@@ -187,6 +190,7 @@ def models_figure(race: Any, verdict: Any) -> Figure:
         ax.set_visible(False)
     title = title_of(race)
     if dataset.task == "binary":
-        title += "\nsolid: the boundary (score 0) · dashed: score -1 and +1, the margin hinge loss asks for"
-    fig.suptitle(title, fontsize=10)
+        title += ("\nshading: P(class 1), or the score for losses without a probability · solid: the boundary"
+                  " (score 0) · dashed (hinge family): score -1 and +1, circled: the points inside them")
+    fig.suptitle(wrap_title(title, fig.get_figwidth() - 0.3), fontsize=10)
     return fig

@@ -14,7 +14,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from lossfit.plots._style import TRAIN_COLOR, VAL_COLOR
+from lossfit.plots._style import TRAIN_COLOR, VAL_COLOR, wrap_title
 from lossfit.training import EpochRecord
 
 ENDINGS = ("diverged", "failed", "interrupted", "terminated", "early_stopped")  # statuses marked on a curve where they happened
@@ -27,23 +27,80 @@ def wants_log(*series: np.ndarray) -> bool:
     return bool(positive.size) and float(positive.max() / positive.min()) > 100
 
 
-def loss_curve(records: list[EpochRecord], title: str = "", status: str = "completed") -> Figure:
-    """Train and validation loss of one run against epochs."""
+def loss_curve(records: list[EpochRecord], title: str = "", status: str = "completed",
+               schedule: str = "constant") -> Figure:
+    """Train and validation loss of one run against epochs, and the learning rate below when `schedule`
+    (its spec) is not constant.
+
+    The y scale follows `wants_log`, whatever the task. A loss that reaches exactly 0 (hinge on
+    separable data) is drawn down to the bottom of the axes (on a log axis, where 0 cannot be) and
+    a note says from which epoch it is 0.
+    """
     epochs = np.array([r.epoch for r in records])
     train = np.array([r.train_loss for r in records], dtype=float)
     val = np.array([r.val_loss for r in records], dtype=float)
-    fig = Figure(figsize=(7, 4.2))
-    ax = fig.add_subplot()
-    ax.plot(epochs, train, color=TRAIN_COLOR, label="train loss", linewidth=1.8)
+    scheduled = schedule.split("(", 1)[0].strip() not in ("", "constant")
+    fig = Figure(figsize=(7, 5.6 if scheduled else 4.4), layout="constrained")
+    if scheduled:
+        ax, ax_lr = fig.subplots(2, 1, sharex=True, height_ratios=[3, 1])
+    else:
+        ax, ax_lr = fig.add_subplot(), None
+    log = wants_log(train, val)
+    floor = _log_floor(train, val) if log else 0.0  # where a loss of 0 is drawn
+    drawn = [(train, TRAIN_COLOR, "train loss", "-")]
     if np.isfinite(val).any():
-        ax.plot(epochs, val, color=VAL_COLOR, label="validation loss", linewidth=1.8, linestyle="--")
-    if wants_log(train, val):
+        drawn.append((val, VAL_COLOR, "validation loss", "--"))
+    for values, color, label, style in drawn:
+        ax.plot(epochs, np.where(values == 0, floor, values), color=color, label=label, linewidth=1.8,
+                linestyle=style)
+    if log:
         ax.set_yscale("log")
+        top = ax.get_ylim()[1]
+        if np.isfinite(floor) and floor > 0:
+            ax.set_ylim(floor / 1.6, top)  # the zeros' line just above the bottom spine, not hidden under it
+    zero_note(ax, epochs, drawn, log)
     if status in ENDINGS:
         mark_ending(ax, int(epochs[-1]), status)
-    finish_epoch_axes(ax, "loss", title)
-    ax.legend(frameon=False)
+    finish_epoch_axes(ax, "loss", wrap_title(title, 6.6))
+    ax.legend(frameon=False, loc="best")
+    if ax_lr is not None:
+        lr_panel(ax_lr, epochs, np.array([r.lr for r in records], dtype=float), schedule)
+        ax.set_xlabel("")
     return fig
+
+
+def _log_floor(*series: np.ndarray) -> float:
+    """The bottom of a log axis that has room under the smallest positive value: a loss of 0 is drawn there."""
+    values = np.concatenate([np.asarray(s, dtype=float).ravel() for s in series])
+    positive = values[np.isfinite(values) & (values > 0)]
+    if not positive.size:
+        return 1.0
+    return float(positive.min()) / 3.0
+
+
+def zero_note(ax: Axes, epochs: np.ndarray, drawn: list[tuple[np.ndarray, str, str, str]], log: bool) -> None:
+    """Say from which epoch a curve is exactly 0 (a log axis cannot show 0: the curve sits on its bottom edge)."""
+    notes = []
+    for values, color, label, _ in drawn:
+        zeros = np.flatnonzero(values == 0)
+        if len(zeros):
+            epoch = int(epochs[zeros[0]])
+            notes.append(f"{label} = 0 from epoch {epoch}")
+            ax.plot([epoch], [0.0], marker="v", color=color, markersize=8, clip_on=False,
+                    transform=ax.get_xaxis_transform())  # x in data, y at the bottom of the axes
+    if notes:
+        where = ["(drawn along the bottom: a log axis has no 0)"] if log else []
+        ax.annotate("\n".join(notes + where), (0.98, 0.1), xycoords="axes fraction", ha="right", va="bottom",
+                    fontsize=8, bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85})
+
+
+def lr_panel(ax: Axes, epochs: np.ndarray, lr: np.ndarray, schedule: str) -> None:
+    """The learning rate each epoch used, under the loss curve."""
+    ax.plot(epochs, lr, color="#2ca02c", linewidth=1.6)
+    ax.set_ylim(bottom=0)  # linear, from 0: the schedule's shape (a cosine, steps, a cycle) as it is
+    ax.annotate(f"schedule: {schedule.split('(', 1)[0].strip()}", (0.99, 0.92), xycoords="axes fraction", ha="right", va="top", fontsize=8,
+                color="#2ca02c")
+    finish_epoch_axes(ax, "learning rate")
 
 
 @dataclass(frozen=True)
