@@ -31,7 +31,7 @@ def plot_command(
         help="Plot this history.csv column instead of the losses, e.g. mae, accuracy, val_loss, lr, grad_norm. "
         "[default: train loss, validation loss dashed]", metavar="NAME", show_default=False)] = None,
     log: Annotated[Optional[bool], typer.Option(
-        "--log/--linear", help="Y scale. [default: log when the positive values span more than two decades]",
+        "--log/--linear", help="Y scale. [default: log when the positive values span more than a decade]",
         show_default=False)] = None,
     out: Annotated[Optional[Path], typer.Option(
         help="The file to write: .png, .svg or .pdf; never overwritten. [default: plot.png in the current folder]",

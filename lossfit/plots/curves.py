@@ -1,6 +1,6 @@
 """Curves against epochs: one run's loss curve, and several runs' curves on one axes.
 
-The y-axis is logarithmic when the positive values span more than two decades
+The y-axis is logarithmic when the positive values span more than a decade
 (`wants_log`), the same rule for `train`, `compare` and `plot`.
 """
 
@@ -20,11 +20,15 @@ from lossfit.training import EpochRecord
 ENDINGS = ("diverged", "failed", "interrupted", "terminated", "early_stopped")  # statuses marked on a curve where they happened
 
 
+LOG_SPAN = 10.0
+
+
 def wants_log(*series: np.ndarray) -> bool:
-    """True when the finite positive values span more than two decades (a factor 100)."""
+    """True when the finite positive values span more than a decade (a factor LOG_SPAN): a loss that
+    falls geometrically is then a straight line, and its last decades do not vanish into the axis."""
     values = np.concatenate([np.asarray(s, dtype=float).ravel() for s in series]) if series else np.empty(0)
     positive = values[np.isfinite(values) & (values > 0)]
-    return bool(positive.size) and float(positive.max() / positive.min()) > 100
+    return bool(positive.size) and float(positive.max() / positive.min()) > LOG_SPAN
 
 
 def loss_curve(records: list[EpochRecord], title: str = "", status: str = "completed",
