@@ -153,7 +153,7 @@ def train(
     full_batch = batch_size is None or batch_size >= n
     has_val = len(data.X_val) > 0
     weight_index = [i for i, is_weight in enumerate(model.is_weight) if is_weight]
-    step = _Stepper(model, loss, optimizer, regularization, weight_index)
+    step = Stepper(model, loss, optimizer, regularization, weight_index)
     score = metrics_module.epoch_scorer(data.task, data.y_val if has_val else y)
     watch = _DivergenceWatch()
     best_monitored = reference = math.inf
@@ -279,7 +279,7 @@ class _DivergenceWatch:
             )
 
 
-class _Stepper:
+class Stepper:
     """One gradient step on one batch, in two halves: `loss` (forward) and `update` (backward, step)."""
 
     def __init__(self, model: Model, loss: Loss, optimizer: Optimizer, reg: Regularization,
