@@ -39,6 +39,8 @@ def check_options(path: Path | None, frames: int | None, run_dir: Path | None = 
         raise ConfigError(f"--frames {frames}: an animation has 2 to {MAX_FRAMES} frames (the first and the last "
                           f"epoch at least); give a number in that range, or leave it out for {DEFAULT_FRAMES}.")
     where = f"--animate {path}"
+    if not path.name or path.name in (".", ".."):
+        raise ConfigError(f"{where} is a folder; give a file name ending in .gif, e.g. --animate run.gif.")
     if path.suffix.lower() != ".gif":
         raise ConfigError(f"{where}: the animation is written as a GIF; give a file name ending in .gif, "
                           f"e.g. --animate {path.with_suffix('.gif').name}.")

@@ -65,6 +65,7 @@ def test_a_one_feature_regression_animates_its_line_and_a_short_run_gives_one_fr
     (("--animate", "moons.png"), "ending in .gif"),
     (("--animate", "missing/moons.gif"), "does not exist"),
     (("--animate", "folder.gif"), "is a folder"),
+    (("--animate", "."), "is a folder"),
     (("--animate", "moons.gif", "--frames", "1"), "2 to 1000 frames"),
     (("--animate", "moons.gif", "--frames", "100000"), "2 to 1000 frames"),
     (("--frames", "10",), "needs --animate"),

@@ -41,6 +41,8 @@ def landscape_command(
     resolution: Annotated[int, typer.Option(help="Grid points per axis of the exact surface (random-direction slices use at most 51).")] = 121,
     out: Annotated[Optional[Path], typer.Option(help="Picture to write (.png, .svg or .pdf); an existing file is refused, never overwritten. [default: landscape-<dataset>.png in the working folder, numbered -2, -3, ... if taken]", metavar="FILE")] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print minima, start, window and every path's points as JSON on stdout.")] = False,
+    animate: Annotated[Optional[Path], typer.Option("--animate", help="Also write a GIF of the same picture with the paths growing step by step, all together (two-parameter landscapes; an existing file is refused).", metavar="FILE.gif")] = None,
+    frames: Annotated[Optional[int], typer.Option("--frames", help="Frames in the --animate GIF, evenly spaced from the start to the last step (every step when there are fewer). [default: 100]", show_default=False)] = None,
 ) -> None:
     """Draw the exact loss over the two parameters of a small model, with each optimizer's path from one start.
 
@@ -66,9 +68,13 @@ def landscape_command(
         if value is not None:
             single[key] = value
     _check_numbers(epochs, val_split)
+    _check_animation(animate, frames)
     start_point = landscaping.parse_start(start)
     plan = landscaping.plan(single, lists, start_point, resolution)
     path = _out_path(out, plan.dataset_label)  # checked before any training
+    if animate is not None and plan.kind == "slice":
+        raise ConfigError(f"--animate {animate}: only the exact two-parameter landscape is animated (--model linear "
+                          "on a one-feature regression or two-feature binary dataset); leave --animate out here.")
     if plan.kind == "slice":
         n_params = sum(p.size for p in plan.runs[0][0][1].model.params)
         terminal.note("Note: " + landscaping.SLICE_NOTE.format(n=n_params))
@@ -86,8 +92,10 @@ def landscape_command(
         return
     result = landscaping.compute(plan)
     _write(result, path)
+    count = _write_gif(result, animate, frames) if animate is not None else 0
     if json_output:
-        text = json.dumps({**result.to_json(), "file": str(path)}, indent=2)
+        extra = {"animation": str(animate), "frames": count} if animate is not None else {}
+        text = json.dumps({**result.to_json(), "file": str(path), **extra}, indent=2)
         print(text)
         return
     for panel in result.panels:
@@ -109,6 +117,40 @@ def landscape_command(
                                f"{second}={p.points[-1, 1]:.4g}, loss {p.final_loss:.4g}{flag}",
                                highlight=False, markup=False)
     terminal.out.print(f"Wrote {path}", highlight=False, markup=False)
+    if animate is not None:
+        terminal.out.print(f"Wrote {animate} ({count} frames)", highlight=False, markup=False)
+
+
+def _check_animation(animate: Path | None, frames: int | None) -> None:
+    """--animate and --frames as `train` checks them (a .gif in a folder that exists and is writable, 2 to 1000
+    frames, --frames only with --animate), and, like --out, never over an existing file."""
+    from lossfit.animate import check_options
+
+    if animate is not None and (animate.name in ("", ".", "..") or animate.is_dir()):  # check_options would fail
+        raise ConfigError(f"--animate {animate} is a folder; give a file name ending in .gif, "  # on its suffix
+                          f"e.g. --animate {animate / 'paths.gif'}.")
+    check_options(animate, frames)
+    if animate is not None and animate.exists():
+        raise ConfigError(f"--animate {animate} already exists; landscape never overwrites: choose another name or "
+                          "delete it first.")
+
+
+def _write_gif(result: Any, animate: Path, frames: int | None) -> int:
+    """The GIF of the picture with the paths growing; returns its number of frames."""
+    import warnings
+
+    import numpy as np
+
+    from lossfit.animate import DEFAULT_FRAMES
+    from lossfit.errors import WriteError
+    from lossfit.plots.landscape import write_landscape_gif
+
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        try:
+            return write_landscape_gif(animate, result, frames or DEFAULT_FRAMES)
+        except OSError as err:
+            raise WriteError(animate, err, "choose another --animate") from None
 
 
 def _check_numbers(epochs: int, val_split: float) -> None:

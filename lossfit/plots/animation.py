@@ -67,21 +67,38 @@ def write_gif(path: Path, info: RunInfo, snapshots: Sequence[Snapshot], records:
     """Draw one frame per snapshot into the GIF at `path`, through a temporary name (never half written)."""
     if not snapshots:
         raise ValueError("no epoch to animate")
+    with np.errstate(all="ignore"):
+        write_frames(path, lambda: Animation(info, snapshots, records), len(snapshots), fps)
+
+
+class Frames(Protocol):
+    """What `write_frames` draws: a figure laid out once, and `show(i)` putting frame i on its canvas."""
+
+    @property
+    def fig(self) -> Figure: ...
+    def show(self, index: int) -> None: ...
+
+
+def write_frames(path: Path, make: Any, count: int, fps: int = FPS) -> None:
+    """The GIF at `path` of frames 0 .. count-1 of `make()` (a `Frames`), the last held `HOLD_SECONDS`.
+
+    Written through a temporary name in the same folder and `os.replace`d: never half written, and the
+    temporary file is removed when anything fails (Ctrl-C included). The palette is the last frame's.
+    """
     tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.gif")  # Pillow picks the format by the suffix; two
     # runs animating to one path (the GIF is outside their run folders) never share a temporary file
     try:
-        with np.errstate(all="ignore"):
-            animation = Animation(info, snapshots, records)
-            writer = CanvasWriter(fps=fps)
-            writer.setup(animation.fig, str(tmp), dpi=animation.fig.dpi)
-            animation.show(len(snapshots) - 1)  # the last frame holds the colours of every frame: the palette
-            writer.use_palette()
-            for index in range(len(snapshots)):
-                animation.show(index)
-                writer.grab_frame()
-            for _ in range(max(0, round(HOLD_SECONDS * fps) - 1)):
-                writer.grab_frame()  # identical: Pillow lengthens the last frame instead of adding frames
-            writer.finish()
+        animation: Frames = make()
+        writer = CanvasWriter(fps=fps)
+        writer.setup(animation.fig, str(tmp), dpi=animation.fig.dpi)
+        animation.show(count - 1)  # the last frame holds the colours of every frame: the palette
+        writer.use_palette()
+        for index in range(count):
+            animation.show(index)
+            writer.grab_frame()
+        for _ in range(max(0, round(HOLD_SECONDS * fps) - 1)):
+            writer.grab_frame()  # identical: Pillow lengthens the last frame instead of adding frames
+        writer.finish()
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -15,11 +15,13 @@ from matplotlib.axes import Axes
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
+from matplotlib.lines import Line2D
 
 from lossfit.plots._style import variant_color
 
 LEVELS = 24
 CMAP = "viridis"
+ENDED, NOW = "where each path ended (black edge)", "where each path is at this step (black edge)"
 MARKERS = ("o", "s", "^", "D", "v", "P", "<", ">", "h")  # one shape per path: paths that coincide still show
 
 
@@ -37,6 +39,11 @@ def levels_for(values: np.ndarray) -> tuple[np.ndarray, bool]:
 
 def landscape_figure(landscape: Any) -> Figure:
     """The whole picture: one panel per loss, side by side, sharing the window and the start."""
+    return _landscape_drawn(landscape)[0]
+
+
+def _landscape_drawn(landscape: Any) -> tuple[Figure, list[list[tuple[Line2D, Line2D, Line2D]]]]:
+    """`landscape_figure`, and each panel's path artists (what the animation moves)."""
     n = len(landscape.panels)
     fig = Figure(figsize=(5.6 * n + 0.4, 6.6), layout=_layout())
     start = ", ".join(f"{v:.3g}" for v in landscape.start)
@@ -47,9 +54,8 @@ def landscape_figure(landscape: Any) -> Figure:
         f"{landscape.epochs} epochs · start ({', '.join(landscape.parameters)}) = ({start}){'' if landscape.start_given else ' (default)'}",
         panels=n), fontsize=10)
     axes = fig.subplots(1, n, squeeze=False)[0]
-    for ax, panel in zip(axes, landscape.panels):
-        draw_panel(fig, ax, landscape, panel)
-    return fig
+    drawn = [draw_panel(fig, ax, landscape, panel) for ax, panel in zip(axes, landscape.panels)]
+    return fig, drawn
 
 
 def _layout() -> ConstrainedLayoutEngine:
@@ -57,9 +63,9 @@ def _layout() -> ConstrainedLayoutEngine:
     return ConstrainedLayoutEngine(h_pad=0.15)
 
 
-def _wrapped(title: str, panels: int) -> str:
-    """The title broken at its ` · ` separators into lines about as wide as the panels."""
-    width, lines = max(110, 75 * panels), [""]
+def _wrapped(title: str, panels: int, width: int | None = None) -> str:
+    """The title broken at its ` · ` separators into lines about as wide as the panels (or `width` characters)."""
+    width, lines = width or max(110, 75 * panels), [""]
     for part in title.split(" · "):
         if lines[-1] and len(lines[-1]) + len(part) + 3 > width:
             lines.append(part)
@@ -68,8 +74,10 @@ def _wrapped(title: str, panels: int) -> str:
     return "\n".join(lines)
 
 
-def draw_panel(fig: Figure, ax: Axes, landscape: Any, panel: Any) -> None:
-    """One loss: filled contour, thin level lines, the minimum (star), the start (ring) and the paths."""
+def draw_panel(fig: Figure, ax: Axes, landscape: Any, panel: Any) -> list[tuple[Line2D, Line2D, Line2D]]:
+    """One loss: filled contour, thin level lines, the minimum (star), the start (ring) and the paths.
+
+    Returns each path's artists (the line, its step markers, the marker where it ended) for the animation."""
     ws, bs, values = landscape.ws, landscape.bs, panel.values
     levels, is_log = levels_for(values)
     shown = np.where(np.isfinite(values), values, levels[-1])
@@ -86,18 +94,20 @@ def draw_panel(fig: Figure, ax: Axes, landscape: Any, panel: Any) -> None:
     bar.minorticks_off()
     bar.ax.tick_params(labelsize=7)
     count = len(panel.paths)
+    drawn: list[tuple[Line2D, Line2D, Line2D]] = []
     for index, path in enumerate(panel.paths):
         color = variant_color(index)
         points = path.points
         # Earlier paths are drawn wider and underneath, so a path that coincides with another still shows.
         width = 1.2 + 1.6 * (count - 1 - index)
-        ax.plot(points[:, 0], points[:, 1], color=color, linewidth=width, alpha=1.0 if index == 0 else 0.85, zorder=3 + index / 100,
-                solid_capstyle="round")
-        ax.plot(points[:, 0], points[:, 1], linestyle="none", marker=MARKERS[index % len(MARKERS)],
-                markersize=2.6 + 0.8 * (count - 1 - index), color=color, zorder=3.5 + index / 100,
-                label=_path_label(path, panel))
-        ax.plot(points[-1, 0], points[-1, 1], linestyle="none", marker="o", markersize=5, color=color,
-                markeredgecolor="black", markeredgewidth=0.8, zorder=7)  # above the star: where it stopped
+        (line,) = ax.plot(points[:, 0], points[:, 1], color=color, linewidth=width, alpha=1.0 if index == 0 else 0.85,
+                          zorder=3 + index / 100, solid_capstyle="round")
+        (steps,) = ax.plot(points[:, 0], points[:, 1], linestyle="none", marker=MARKERS[index % len(MARKERS)],
+                           markersize=2.6 + 0.8 * (count - 1 - index), color=color, zorder=3.5 + index / 100,
+                           label=_path_label(path, panel))
+        (end,) = ax.plot(points[-1, 0], points[-1, 1], linestyle="none", marker="o", markersize=5, color=color,
+                         markeredgecolor="black", markeredgewidth=0.8, zorder=7)  # above the star: where it stopped
+        drawn.append((line, steps, end))
     ax.plot(*landscape.start, linestyle="none", marker="o", markersize=9, markerfacecolor="none",
             markeredgecolor="black", markeredgewidth=1.5, zorder=6, label="start")
     if panel.finite_minimum:
@@ -113,7 +123,7 @@ def draw_panel(fig: Figure, ax: Axes, landscape: Any, panel: Any) -> None:
                     xytext=(-6 if right_half else 6, -11 if index % 2 else 4), ha="right" if right_half else "left",
                     fontsize=7, color="white")
     ax.plot([], [], linestyle="none", marker="o", markersize=5, color="none", markeredgecolor="black",
-            label="where each path ended (black edge)")
+            label=ENDED)
     ax.set_xlim(ws[0], ws[-1])
     ax.set_ylim(bs[0], bs[-1])
     ax.set_aspect("equal", adjustable="box")
@@ -133,6 +143,7 @@ def draw_panel(fig: Figure, ax: Axes, landscape: Any, panel: Any) -> None:
                      "weights grow", fontsize=9)
     # Below the plane, so it never hides a path or the minimum.
     ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.12), frameon=False)
+    return drawn
 
 
 def _path_label(path: Any, panel: Any) -> str:
@@ -217,3 +228,106 @@ def _contour(fig: Figure, ax: Axes, xs: np.ndarray, ys: np.ndarray, values: np.n
     bar.minorticks_off()
     bar.ax.tick_params(labelsize=7)
     bar.set_label(f"{loss_label}{', log scale' if is_log else ''}", fontsize=8)
+
+
+# ------------------------------------------------------------------ the animation (`landscape --animate`)
+GIF_DPI = 90  # the PNG's layout and fonts at a size a GIF can hold
+
+
+def step_indices(steps: int, frames: int) -> list[int]:
+    """About `frames` evenly spaced steps from 0 (the start) to `steps` (the last), both included.
+
+    >>> step_indices(100, 5)
+    [0, 25, 50, 75, 100]
+    >>> step_indices(3, 100)
+    [0, 1, 2, 3]
+    """
+    from lossfit.animate import snapshot_epochs
+
+    return [epoch - 1 for epoch in snapshot_epochs(steps + 1, frames)]
+
+
+class LandscapeAnimation:
+    """The landscape picture with its paths growing: `show(i)` draws every path up to step `steps[i]`.
+
+    The figure is `landscape_figure`'s, laid out once (with the longest step line) and frozen. The contours,
+    colour bars, legends and labels are the background, drawn once; each frame restores it and draws only
+    the paths so far (their lines, step markers and current points), what lies above them in the PNG (the
+    start, the minima and their names, redrawn so the paths never cover them) and the title with the step.
+    All paths advance together; a path that stopped earlier (diverged) stays at its last point.
+    """
+
+    def __init__(self, landscape: Any, frames: int) -> None:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        self.landscape = landscape
+        self.fig, self.drawn = _landscape_drawn(landscape)
+        self.fig.set_dpi(GIF_DPI)
+        self.canvas = FigureCanvasAgg(self.fig)
+        self.last = max((p.steps for panel in landscape.panels for p in panel.paths), default=0)
+        self.steps = step_indices(self.last, frames)
+        # The PNG is saved with a tight box that takes in a wide title; the GIF keeps the figure's size, so its
+        # title is wrapped to the figure's width.
+        panels = len(landscape.panels)
+        self.heading = _wrapped(" · ".join(self.fig.get_suptitle().splitlines()), panels, width=70 * panels)
+        self.title = self.fig.suptitle(self._title(self.last), fontsize=10)  # the longest, for the layout
+        for ax in self.fig.axes:  # the black-edged point is where each path is at this frame
+            legend = ax.get_legend()
+            for text in legend.get_texts() if legend is not None else []:
+                if text.get_text() == ENDED:
+                    text.set_text(NOW)
+        self._fit_everything()
+        self.fig.set_layout_engine("none")
+        self.moving: list[Any] = [self.title]
+        for ax in self.fig.axes:
+            # Everything drawn at or above the paths, in the order the PNG draws it (zorder, then insertion).
+            above = [a for a in [*ax.lines, *ax.texts] if a.get_zorder() >= 3]
+            self.moving.extend(sorted(above, key=lambda a: a.get_zorder()))
+        for artist in self.moving:
+            artist.set_animated(True)
+        self.canvas.draw()  # type: ignore[no-untyped-call]  # the background
+        self.background = self.canvas.copy_from_bbox(self.fig.bbox)  # type: ignore[no-untyped-call]
+
+    def _fit_everything(self) -> None:
+        """Lay the figure out, grown until everything is inside it: the PNG is saved with a tight box that takes
+        in what sticks out (the legends under the panels), a GIF keeps the figure's own size."""
+        for _ in range(4):
+            self.canvas.draw()  # type: ignore[no-untyped-call]
+            box = self.fig.get_tightbbox()
+            width, height = self.fig.get_size_inches()
+            if box is None:
+                return
+            grow_x = max(0.0, -box.x0) + max(0.0, box.x1 - width)
+            grow_y = max(0.0, -box.y0) + max(0.0, box.y1 - height)
+            if grow_x < 0.05 and grow_y < 0.05:
+                return
+            self.fig.set_size_inches(width + grow_x + 0.1, height + grow_y + 0.1)
+
+    def _title(self, step: int) -> str:
+        return f"{self.heading}\nstep {step:,} of {self.last:,}"
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def show(self, index: int) -> None:
+        step = self.steps[index]
+        for panel, artists in zip(self.landscape.panels, self.drawn):
+            for path, (line, markers, end) in zip(panel.paths, artists):
+                so_far = path.points[: min(step, path.steps) + 1]
+                line.set_data(so_far[:, 0], so_far[:, 1])
+                markers.set_data(so_far[:, 0], so_far[:, 1])
+                end.set_data([so_far[-1, 0]], [so_far[-1, 1]])
+        self.title.set_text(self._title(step))
+        self.canvas.restore_region(self.background)  # type: ignore[no-untyped-call]
+        for artist in self.moving:
+            self.fig.draw_artist(artist)
+
+
+def write_landscape_gif(path: Any, landscape: Any, frames: int) -> int:
+    """The GIF of `landscape` with its paths growing over about `frames` frames, written atomically.
+    Returns the number of frames."""
+    from lossfit.plots.animation import write_frames
+
+    count = len(step_indices(max((p.steps for panel in landscape.panels for p in panel.paths), default=0), frames))
+    write_frames(path, lambda: LandscapeAnimation(landscape, frames), count)
+    return count
