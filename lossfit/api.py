@@ -190,6 +190,9 @@ def build_schedule(config: RunConfig) -> Any:
     name, kwargs = parse_spec(config.schedule, what="schedule spec")
     if schedules.registry.canonical(name) == "one_cycle":
         if kwargs.get("total_steps") is None:
+            if config.epochs < 2:
+                raise ConfigError(f"one_cycle warms up and then anneals, one epoch each at least, but --epochs is "
+                                  f"{config.epochs}; give --epochs 2 or more, or another --schedule.")
             kwargs["total_steps"] = config.epochs
         if kwargs.get("max_lr") is None:
             kwargs["max_lr"] = config.lr

@@ -404,3 +404,10 @@ def test_plots_that_do_not_fit_on_the_disk_are_warnings(run_cli, tiny_disk):
     summary = metrics_of(tiny_disk / "r")
     assert summary["status"] == "completed" and "history.csv" in summary["files"]
     assert not [p.name for p in (tiny_disk / "r").iterdir() if p.name.startswith(".")]
+
+
+def test_one_cycle_over_a_single_epoch_names_the_epochs_not_total_steps(run_cli, workdir):
+    result = run_cli("train", "--schedule", "one_cycle", "--epochs", "1", "--out", "r")
+    assert result.exit_code == 2, result.output
+    assert "--epochs is 1" in result.output and "total_steps" not in result.output
+    assert list(workdir.iterdir()) == []
