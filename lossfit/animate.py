@@ -211,3 +211,54 @@ def _why(err: Exception) -> str:
         return f"{err.strerror or err} (errno {err.errno})"
     first = str(err).splitlines()[0] if str(err) else ""
     return f"{type(err).__name__}: {first}" if first else type(err).__name__
+
+
+class SnapshotSink(AnimationSink):
+    """The snapshots of one variant of `lossfit compare --animate`, kept for one GIF of all the variants.
+
+    It samples as `AnimationSink` does (every variant planned for the same epochs picks the same ones) but
+    draws nothing when its run ends: `comparison.execute` draws every variant at once, after the plots.
+    """
+
+    def __init__(self, frames: int | None = None) -> None:
+        super().__init__(Path("unused.gif"), frames)
+        self.planned = 0  # the epochs it was given
+        self.end = 0  # the last epoch the variant ran (0: none)
+        self.final: Snapshot | None = None  # the weights it returned, and how it ended
+        self._held: dict[int, list[Any]] = {}
+
+    def open(self, info: RunInfo) -> None:
+        super().open(info)
+        self.planned = info.epochs
+
+    def close(self, summary: RunSummary) -> None:
+        if self._info is None or self._info.prepared is None or summary.epochs == 0:
+            return
+        self.end = summary.epochs
+        self._held = {e: p for e, p in {**self._sample, **self._planned}.items() if e < self.end}
+        self.final = Snapshot(summary.epochs, self._params(), ending_note(summary))
+        self.snapshots = [*self._choose(summary.epochs), self.final]
+
+    def at(self, epoch: int) -> Snapshot | None:
+        """The weights after `epoch` (its final weights from its last epoch on); None before it has any."""
+        if self.final is None:
+            return None
+        if epoch >= self.end:
+            return self.final
+        earlier = [e for e in self._held if e <= epoch]
+        if not earlier:
+            return None
+        nearest = max(earlier)  # `epoch` itself when the variant's longest rival picked it (see common_epochs)
+        return Snapshot(nearest, self._held[nearest])
+
+
+def common_epochs(sinks: list[SnapshotSink]) -> list[int]:
+    """The epochs of a compare GIF: those the longest-running variant kept (about `frames`, its last included).
+
+    A variant that ended no earlier holds exactly these epochs too: the planned ones are the same for all, and
+    one sampled at a stride is sampled at every smaller stride (strides double from 1).
+    """
+    longest = max(sinks, key=lambda s: s.end, default=None)
+    if longest is None or not longest.end:
+        return []
+    return [snapshot.epoch for snapshot in longest.snapshots]

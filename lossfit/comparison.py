@@ -573,14 +573,18 @@ class CompareResult:
 
 
 def execute(plan_: Race, out_dir: Path | None, board: Board | None = None, plot: bool = True,
-            stop: Stop = NEVER) -> CompareResult:
+            stop: Stop = NEVER, animate: Path | None = None, frames: int | None = None) -> CompareResult:
     """Race, judge and (with `out_dir`, already created) write the compare folder.
 
     The folder gets one run folder per variant (the same files as `train`), then
     summary.csv and summary.json, then the comparison plots. Every variant's folder
     is claimed before the race starts. A first signal (`stop`) ends the race after
-    the current round; a second one skips the plots.
+    the current round; a second one skips the plots (and the animation).
+
+    With `animate` (a .gif path checked by `animate.check_options`), every variant's weights are
+    snapshotted as it trains and, after the plots, one GIF shows them all at each snapshot epoch.
     """
+    from lossfit.animate import SnapshotSink
     from lossfit.runs import RunFolder
 
     folders = [RunFolder(out_dir / entry.folder, plot=plot, stop=stop) for entry in plan_.entries] \
@@ -588,6 +592,9 @@ def execute(plan_: Race, out_dir: Path | None, board: Board | None = None, plot:
     for folder in folders:
         folder.claim()
     sinks: list[list[Sink]] = [[folder] for folder in folders] if folders else [[] for _ in plan_.entries]
+    tracks = [SnapshotSink(frames) for _ in plan_.entries] if animate is not None and out_dir is not None else []
+    for own, track in zip(sinks, tracks):
+        own.append(track)
     summaries, records = race(plan_, sinks, board, stop)
     verdict = judge(plan_, summaries)
     result = CompareResult(plan_, verdict, summaries, records, out_dir)
@@ -596,11 +603,39 @@ def execute(plan_: Race, out_dir: Path | None, board: Board | None = None, plot:
         return result
     result.files = [*(e.folder + "/" for e in plan_.entries), *SUMMARY_FILES]
     write_summary(out_dir, plan_, verdict, summaries, result.files)
-    if plot:
+    if plot or tracks:
         with stop.plotting() as drawing:
-            if drawing:
+            if drawing and plot:
                 _draw(result)
+            if drawing and tracks and animate is not None:
+                _animate(result, tracks, animate)
     return result
+
+
+def _animate(result: CompareResult, tracks: Sequence[Any], path: Path) -> None:
+    """The GIF of every variant at each snapshot epoch, then summary.json listing it (a failure is a warning)."""
+    from lossfit.animate import _why, common_epochs
+
+    assert result.out_dir is not None
+    epochs = common_epochs(list(tracks))
+    if not epochs:
+        result.warnings.append(f"{path} was not written: no variant ran an epoch")
+        return
+    try:
+        from lossfit.plots import animation  # matplotlib, only now
+
+        animation.write_compare_gif(path, result.race, tracks, epochs, result.records,
+                                    planned=max(track.planned for track in tracks))
+    except Exception as err:
+        result.warnings.append(f"{path} could not be written: {_why(err)}")
+        return
+    resolved = path.resolve()
+    try:
+        name = str(resolved.relative_to(result.out_dir.resolve()))  # inside the compare folder: its name there
+    except ValueError:
+        name = str(resolved)
+    result.files.append(name)
+    write_summary(result.out_dir, result.race, result.verdict, result.summaries, result.files)
 
 
 def _draw(result: CompareResult) -> None:

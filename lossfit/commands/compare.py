@@ -63,6 +63,8 @@ def compare_command(
     progress: Annotated[Optional[MANY], typer.Option(help="auto (a live leaderboard on a terminal, plain lines otherwise), rich, plain or none. [default: auto]", metavar="MODE", autocompletion=completion.complete_progress)] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print summary.json on stdout.")] = False,
     plot: Annotated[Optional[bool], typer.Option("--plot/--no-plot", help="Draw the PNG plots. [default: plot]", show_default=False)] = None,
+    animate: Annotated[Optional[Path], typer.Option("--animate", help=HELP["animate"] + " Every variant at the same epoch in each frame.", show_default=False)] = None,
+    frames: Annotated[Optional[int], typer.Option("--frames", help=HELP["frames"], show_default=False)] = None,
 ) -> None:
     """Race several variants of a run (losses, optimizers, learning rates, ...) on the same data and judge them.
 
@@ -98,6 +100,9 @@ def compare_command(
                           "override its values).")
     config_file = config[0] if config else None
     merged, merged_lists, extra = comparing.merge_options(single, lists, config_file)
+    from lossfit import animate as animation
+
+    animation.check_options(animate, frames, Path(merged["out"]) if merged.get("out") is not None else None)
     if metric and (len(metric) > 1 or "," in metric[0]):
         raise ConfigError(f"--metric takes one metric, got {', '.join(metric)}: the verdict ranks by one measure.")
     metric_name = metric[0] if metric else extra.get("metric")
@@ -118,7 +123,8 @@ def compare_command(
     stop = Stop(lambda text: terminal.err.print(text, style="yellow", highlight=False, markup=False),
                 when="this round (every variant stops at the same epoch)")
     with on_signals(stop), warnings_as_notes(terminal, noted), contextlib.redirect_stdout(sys.stderr):
-        result = comparing.execute(race, out_dir, board, plot=merged.get("plot", True), stop=stop)
+        result = comparing.execute(race, out_dir, board, plot=merged.get("plot", True), stop=stop, animate=animate,
+                                   frames=frames)
     for warning in result.warnings:
         terminal.err.print(f"Warning: {warning}", style="yellow", highlight=False, markup=False)
     if json_output:

@@ -39,9 +39,9 @@ from matplotlib.colors import LinearSegmentedColormap, to_rgb
 from matplotlib.figure import Figure
 
 from lossfit.data import true_target
-from lossfit.plots._style import TRAIN_COLOR, TRUTH_COLOR, VAL_COLOR, all_finite, span
-from lossfit.plots.curves import wants_log
-from lossfit.plots.models import boundary_limits, class_colors, draw_data_1d, line_grid
+from lossfit.plots._style import TRAIN_COLOR, TRUTH_COLOR, VAL_COLOR, all_finite, span, variant_color, wrap_title
+from lossfit.plots.curves import finish_epoch_axes, wants_log
+from lossfit.plots.models import boundary_limits, class_colors, draw_data_1d, draw_truth_1d, line_grid
 from lossfit.sinks import RunInfo
 from lossfit.training import EpochRecord
 
@@ -49,6 +49,7 @@ FPS = 10
 HOLD_SECONDS = 2.0  # the last frame stays this long (Pillow merges the repeated frame into one, longer frame)
 DPI = 80
 GRID = 100  # points per side of a decision boundary's grid
+SMALL_GRID = 70  # in compare's small panels (each about 200 pixels wide)
 
 
 class Snapshot(Protocol):
@@ -305,10 +306,10 @@ class ScatterPanel:
 class BoundaryPanel:
     """Two-feature classification: the data, the shaded scores and (binary) the boundary, score 0."""
 
-    def __init__(self, ax: Axes, dataset: Any, loss: Any) -> None:
+    def __init__(self, ax: Axes, dataset: Any, loss: Any, legend: bool = True, grid: int = GRID) -> None:
         self.ax, self.loss = ax, loss
         (x0_low, x0_high), (x1_low, x1_high) = boundary_limits(dataset)
-        g0, g1 = np.meshgrid(np.linspace(x0_low, x0_high, GRID), np.linspace(x1_low, x1_high, GRID))
+        g0, g1 = np.meshgrid(np.linspace(x0_low, x0_high, grid), np.linspace(x1_low, x1_high, grid))
         self.g0, self.g1 = g0, g1
         self.grid = (np.column_stack([g0.ravel(), g1.ravel()]) - dataset.x_mean) / dataset.x_std
         self.k = max(dataset.n_classes, 2)
@@ -347,7 +348,8 @@ class BoundaryPanel:
         features = dataset.feature_names or ("x0", "x1")
         ax.set_xlabel(features[0])
         ax.set_ylabel(features[1])
-        ax.legend(frameon=False, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+        if legend:
+            ax.legend(frameon=False, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
         shading = "P(class 1)" if loss.probability_link == "sigmoid" else "sigmoid(score)"
         ax.set_title(f"shading: {shading}" if self.k == 2 else "shading: the predicted class, pale where unsure",
                      fontsize=8)
@@ -437,3 +439,276 @@ class LossPanel:
             last = int(np.flatnonzero(upto)[-1])
             value = self.train[last]
             self.marker.set_data([self.epochs[last]], [value] if math.isfinite(value) else [np.nan])
+
+
+# ---------------------------------------------------------------------------- compare --animate
+class Track(Protocol):
+    """One variant of `lossfit compare --animate` (`lossfit.animate.SnapshotSink`): its weights by epoch."""
+
+    @property
+    def end(self) -> int: ...
+    @property
+    def final(self) -> Snapshot | None: ...
+    def at(self, epoch: int) -> Snapshot | None: ...
+
+
+def write_compare_gif(path: Path, race: Any, tracks: Sequence[Track], epochs: Sequence[int],
+                      records: Sequence[Sequence[EpochRecord]], planned: int, fps: int = FPS) -> None:
+    """One frame per epoch of `epochs`, every variant at that epoch, into the GIF at `path` (never half written).
+
+    `race` is the `comparison.Race`, `tracks` its variants' snapshots in the same order, `records` their
+    epochs (for the curves) and `planned` the epochs every variant was given.
+    """
+    if not epochs:
+        raise ValueError("no epoch to animate")
+    with np.errstate(all="ignore"):
+        write_frames(path, lambda: CompareAnimation(race, tracks, epochs, records, planned), len(epochs), fps)
+
+
+def compare_kind(dataset: Any) -> str | None:
+    """What a compare GIF shows beside the curves: "fit" (every variant's line on the data), "boundary" (a panel
+    per variant), or None (the curves alone)."""
+    if dataset.task == "regression":
+        return "fit" if dataset.n_features == 1 else None
+    return "boundary" if dataset.n_features == 2 else None
+
+
+class CompareAnimation:
+    """Every variant at one epoch per frame: fitted lines or boundary panels, beside the relative loss curves.
+
+    Laid out and drawn once like `Animation`; each frame restores the background and draws what moves: the
+    lines (or each panel's shading, boundary and points), the curves so far, the notes and the title.
+    """
+
+    def __init__(self, race: Any, tracks: Sequence[Track], epochs: Sequence[int],
+                 records: Sequence[Sequence[EpochRecord]], planned: int) -> None:
+        from lossfit.plots.compare import title_of
+
+        self.race, self.tracks, self.epochs, self.planned = race, tracks, epochs, planned
+        self.models = [copy.deepcopy(entry.prepared.model) for entry in race.entries]  # the runs keep their weights
+        dataset = race.dataset
+        kind = compare_kind(dataset)
+        n = len(race.entries)
+        self.fits: CompareFitPanel | None = None
+        self.boundaries: list[BoundaryPanel] = []
+        title = title_of(race)
+        if kind == "fit":
+            self.fig = Figure(figsize=(11.5, 5.0), dpi=DPI, layout="constrained")
+            fit_ax, loss_ax = self.fig.subplots(1, 2, width_ratios=(1.15, 1))
+            self.fits = CompareFitPanel(fit_ax, race)
+        elif kind == "boundary":
+            cols = min(n, 4)
+            rows = math.ceil(n / cols)
+            side = 2.7 if rows <= 2 else 2.1
+            curves_width = 4.6
+            self.fig = Figure(figsize=(side * cols + curves_width, side * rows + 1.6), dpi=DPI, layout="constrained")
+            left, right = cast(Sequence[Any], self.fig.subfigures(1, 2, width_ratios=(side * cols, curves_width)))
+            axes = np.atleast_1d(left.subplots(rows, cols, squeeze=False)).ravel()
+            for index, (ax, entry) in enumerate(zip(axes, race.entries)):
+                self.boundaries.append(BoundaryPanel(ax, dataset, entry.prepared.loss, legend=False,
+                                                      grid=SMALL_GRID))
+                ax.set_title(entry.label, fontsize=9, color=variant_color(index))
+                ax.tick_params(labelsize=7)
+                ax.xaxis.label.set_fontsize(8)
+                ax.yaxis.label.set_fontsize(8)
+            for ax in axes[n:]:
+                ax.set_visible(False)
+            handles, labels = axes[0].get_legend_handles_labels()
+            left.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 6), frameon=False,
+                        fontsize=7)
+            loss_ax = right.add_subplot()
+            if dataset.task == "binary":
+                title += ("\nshading: P(class 1), or sigmoid(score) for losses without a probability"
+                          " · black: the boundary (score 0)")
+            else:
+                title += "\nshading: the predicted class, pale where unsure"
+        else:
+            self.fig = Figure(figsize=(7.5, 4.8), dpi=DPI, layout="constrained")
+            loss_ax = self.fig.add_subplot()
+        self.canvas = FigureCanvasAgg(self.fig)
+        self.curves = CompareCurves(loss_ax, race, records, last_epoch=epochs[-1])
+        self.title_text = wrap_title(title, self.fig.get_figwidth() - 0.3, fontsize=10)
+        # The title with the longest epoch line, for the layout; then that line becomes a text of its own, so a
+        # frame redraws one short line rather than the whole title.
+        self.title = self.fig.suptitle(f"{self.title_text}\n{self._epoch_text(len(epochs) - 1)}", fontsize=10)
+        if self.fits is not None:  # limits that take in every frame's lines, within reason
+            self.fits.set_limits([self.fits.predict(self._models(index)) for index in range(len(epochs))])
+        self.canvas.draw()  # type: ignore[no-untyped-call]
+        renderer = self.canvas.get_renderer()  # type: ignore[no-untyped-call]
+        bottom = self.title.get_window_extent(renderer).y0 / self.fig.bbox.height
+        self.title.set_text(self.title_text)  # aligned at its top: the other lines stay where they were
+        self.epoch = self.fig.text(0.5, bottom, "", ha="center", va="bottom", fontsize=10)
+        self.fig.set_layout_engine("none")
+        for artist in self._moving():
+            artist.set_animated(True)
+        self.canvas.draw()  # type: ignore[no-untyped-call]  # the background: everything that does not move
+        self.background = self.canvas.copy_from_bbox(self.fig.bbox)  # type: ignore[no-untyped-call]
+
+    def _epoch_text(self, index: int) -> str:
+        return f"epoch {self.epochs[index]:,} of {self.planned:,}"
+
+    def _models(self, index: int) -> list[Any | None]:
+        """Every variant's model with its weights after frame `index`'s epoch (None: it has none)."""
+        models: list[Any | None] = []
+        for model, track in zip(self.models, self.tracks):
+            snapshot = track.at(self.epochs[index])
+            if snapshot is None:
+                models.append(None)
+                continue
+            for p, saved in zip(model.params, snapshot.params):
+                p[...] = saved
+            models.append(model)
+        return models
+
+    def _notes(self, epoch: int) -> list[str]:
+        """How the variants that have ended by `epoch` ended (once when they all ended alike)."""
+        ended = []
+        for entry, track in zip(self.race.entries, self.tracks):
+            final = track.final
+            if final is None:
+                ended.append((entry.label, "no epoch ran"))
+            elif epoch >= track.end and (track.end < self.epochs[-1] or final.note):
+                ended.append((entry.label, f"{final.note or 'ended'} (epoch {track.end:,})"))
+        if len(ended) == len(self.tracks) > 1 and len({what for _, what in ended}) == 1:
+            return [f"every variant: {ended[0][1]}"]
+        return [f"{label}: {what}" for label, what in ended]
+
+    def _moving(self) -> list[Artist]:
+        panels: list[Artist] = []
+        if self.fits is not None:
+            panels += self.fits.moving()
+        for panel in self.boundaries:
+            panels += panel.moving()
+        return [*panels, *self.curves.moving(), self.epoch]
+
+    def show(self, index: int) -> None:
+        epoch = self.epochs[index]
+        models = self._models(index)
+        if self.fits is not None:
+            self.fits.update(models)
+        for panel, model in zip(self.boundaries, models):
+            if model is None:
+                panel.image.set_visible(False)
+                panel.boundary.set_segments([])
+                panel.gone.set_text("no weights")
+                panel.gone.set_visible(True)
+            else:
+                panel.update(model)
+        self.curves.update(epoch, [track.end for track in self.tracks], self._notes(epoch))
+        self.epoch.set_text(self._epoch_text(index))
+        self.canvas.restore_region(self.background)  # type: ignore[no-untyped-call]
+        for artist in self._moving():
+            self.fig.draw_artist(artist)
+
+
+class CompareFitPanel:
+    """One-feature regression: the data, the true line when known, and every variant's line (fits.png's colours)."""
+
+    def __init__(self, ax: Axes, race: Any) -> None:
+        from lossfit.comparison import quantile_of
+
+        dataset = race.dataset
+        self.ax, self.dataset = ax, dataset
+        self.losses = [entry.prepared.loss for entry in race.entries]
+        draw_data_1d(ax, dataset)
+        quantiles = {quantile_of(loss) for loss in self.losses}
+        for quantile in sorted({None if q in (None, 0.5) else q for q in quantiles}, key=lambda q: q or 0.0):
+            draw_truth_1d(ax, dataset, quantile)
+        self.grid = line_grid(dataset)
+        x = dataset.raw_X(self.grid)[:, 0]
+        self.lines = [ax.plot(x, np.full_like(x, np.nan), color=variant_color(index), linewidth=2.2,
+                              label=entry.label)[0] for index, entry in enumerate(race.entries)]
+        ax.set_xlim(float(x.min()), float(x.max()))
+        y = np.concatenate([dataset.y_train, dataset.y_val]).astype(float)
+        low, high = np.percentile(y, [0.5, 99.5]) if len(y) > 20 else (y.min(), y.max())  # as fits.png
+        pad = 0.15 * (high - low or 1.0)
+        self.y_limits = (float(min(low, y.min()) - pad), float(max(high, y.max()) + pad))
+        ax.set_ylim(*self.y_limits)
+        ax.legend(frameon=False, fontsize=8, loc="best")
+
+    def predict(self, models: Sequence[Any | None]) -> np.ndarray:
+        """Every line of one frame, one row per variant (NaN where a variant has no finite line)."""
+        rows = []
+        for model, loss in zip(models, self.losses):
+            if model is None:
+                rows.append(np.full(len(self.grid), np.nan))
+                continue
+            prediction = np.asarray(loss.predict(model.predict(self.grid)), dtype=float)
+            rows.append(prediction if all_finite(prediction) else np.full(len(self.grid), np.nan))
+        return np.array(rows)
+
+    def set_limits(self, predictions: Sequence[np.ndarray]) -> None:
+        """fits.png's limits, widened (by at most half their span) for lines that start far off."""
+        low, high = self.y_limits
+        reach = 0.5 * (high - low)
+        values = np.concatenate([p.ravel() for p in predictions]) if predictions else np.empty(0)
+        finite = values[np.isfinite(values)]
+        if finite.size:
+            low = min(low, max(float(finite.min()), low - reach))
+            high = max(high, min(float(finite.max()), high + reach))
+        self.ax.set_ylim(low, high)
+
+    def moving(self) -> list[Artist]:
+        return list(self.lines)
+
+    def update(self, models: Sequence[Any | None]) -> None:
+        for line, prediction in zip(self.lines, self.predict(models)):
+            line.set_ydata(prediction)
+
+
+class CompareCurves:
+    """Each variant's training loss divided by its value at the start (as curves.png), drawn up to the epoch."""
+
+    def __init__(self, ax: Axes, race: Any, records: Sequence[Sequence[EpochRecord]], last_epoch: int) -> None:
+        self.ax = ax
+        self.epochs: list[np.ndarray] = []
+        self.values: list[np.ndarray] = []
+        for entry, rows in zip(race.entries, records):
+            start = entry.initial_loss
+            first = start if math.isfinite(start) and start != 0 else 1.0
+            self.epochs.append(np.array([r.epoch for r in rows], dtype=float))
+            self.values.append(np.array([r.train_loss for r in rows], dtype=float) / first)
+        finite = np.concatenate([v[np.isfinite(v)] for v in self.values]) if self.values else np.empty(0)
+        log = wants_log(*self.values) and finite.size > 0
+        if log:
+            positive = finite[finite > 0]
+            floor = float(positive.min()) / 3.0  # a loss of exactly 0 (hinge) is drawn there: a log axis has no 0
+            self.values = [np.where(v == 0, floor, v) for v in self.values]
+            ax.set_yscale("log")
+            top = min(float(positive.max()) * 1.3, 1e4)  # a diverged curve leaves through the top
+            ax.set_ylim(floor / 1.6 if (finite == 0).any() else float(positive.min()) / 1.3, top)
+        elif finite.size:
+            ax.set_ylim(*span(finite, margin=0.06))
+        self.lines = [ax.plot(e, v, color=variant_color(index), linewidth=1.8, label=entry.label)[0]
+                      for index, (entry, e, v) in enumerate(zip(race.entries, self.epochs, self.values))]
+        self.markers = [ax.plot([], [], marker="o", color=variant_color(index), markersize=6, mew=2,
+                                linestyle="none")[0] for index in range(len(self.lines))]
+        self.now = ax.axvline(1, color="#888888", linewidth=1, linestyle=":")
+        right = max([last_epoch, *(int(e.max()) for e in self.epochs if e.size)])
+        pad = max(0.5, 0.015 * (right - 1))
+        ax.set_xlim(1 - pad, right + pad)
+        finish_epoch_axes(ax, "training loss / its value at the start",
+                          "each variant's own loss, relative to its start")
+        ax.title.set_fontsize(9)
+        ax.legend(frameon=False, fontsize=8, loc="upper right")
+        # How ended variants ended, right of centre: the curves mostly fall to the bottom and climb off the top
+        self.note = ax.text(0.98, 0.55, "", transform=ax.transAxes, ha="right", va="center", fontsize=8,
+                            color="#b00020", bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.7})
+        self.note.set_visible(False)
+
+    def moving(self) -> list[Artist]:
+        return [self.now, *self.lines, *self.markers, self.note]
+
+    def update(self, epoch: int, ends: Sequence[int], notes: Sequence[str]) -> None:
+        self.now.set_xdata([epoch, epoch])
+        for line, marker, epochs, values, end in zip(self.lines, self.markers, self.epochs, self.values, ends):
+            upto = epochs <= epoch
+            line.set_data(epochs[upto], values[upto])
+            marker.set_data([], [])
+            if upto.any():
+                last = int(np.flatnonzero(upto)[-1])
+                value = values[last]
+                marker.set_marker("x" if end and epoch > end else "o")  # x: this variant has ended
+                marker.set_data([epochs[last]], [value if math.isfinite(value) else np.nan])
+        self.note.set_text("\n".join(notes))
+        self.note.set_visible(bool(notes))
