@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
 
+from _gifs import frames_of
 from lossfit import api
 from lossfit.animate import AnimationSink, snapshot_epochs
 from lossfit.config import build_config
@@ -18,15 +18,6 @@ from lossfit.stopping import Stop
 
 QUICK = ("--progress", "none", "--no-plot")
 MOONS = ("--dataset", "moons", "--model", "mlp", "--optimizer", "adam", "--lr", "0.05", "--epochs", "30")
-
-
-def frames_of(path: Path) -> list[np.ndarray]:
-    with Image.open(path) as gif:
-        pictures = []
-        for index in range(gif.n_frames):
-            gif.seek(index)
-            pictures.append(np.asarray(gif.convert("RGB")))
-        return pictures
 
 
 @pytest.mark.parametrize(("epochs", "frames"), [(200, 100), (200, 2), (30, 7), (101, 100), (5, 100), (1, 2)])

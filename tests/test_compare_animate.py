@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
+from _gifs import frames_of
+
 QUICK = ("--progress", "none", "--no-plot")
 OUTLIERS = ("--loss", "mse,mae,huber", "--dataset", "outliers", "--epochs", "30")
-
-
-def frames_of(path: Path) -> list[np.ndarray]:
-    with Image.open(path) as gif:
-        pictures = []
-        for index in range(gif.n_frames):
-            gif.seek(index)
-            pictures.append(np.asarray(gif.convert("RGB")))
-        return pictures
 
 
 def test_the_gif_has_the_frames_asked_for_the_lines_move_and_summary_json_lists_it(run_cli, tmp_path):

@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
+from _gifs import frames_of
 from lossfit import landscape
 from lossfit.cli import app
 from lossfit.plots.landscape import LandscapeAnimation, landscape_figure, step_indices
@@ -27,15 +28,6 @@ def workdir(tmp_path, monkeypatch):
 
 def invoke(*args: str):
     return CliRunner().invoke(app, ["landscape", *args], env={"NO_COLOR": "1", "COLUMNS": "120"})
-
-
-def frames_of(path: Path) -> list[np.ndarray]:
-    with Image.open(path) as gif:
-        pictures = []
-        for index in range(gif.n_frames):
-            gif.seek(index)
-            pictures.append(np.asarray(gif.convert("RGB")))
-        return pictures
 
 
 def build(optimizers: list[str], lr: float = 0.5, epochs: int = 20, loss: list[str] | None = None) -> landscape.Landscape:

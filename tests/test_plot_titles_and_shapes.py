@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 
 import lossfit
-from lossfit import api, data, losses, metrics, models
+from lossfit import api, data, losses, metrics
 from lossfit.config import RunConfig
 from lossfit.plots import run as run_plots
 from lossfit.plots._style import wrap_title
 from lossfit.plots.curves import loss_curve
-from lossfit.plots.models import decision_boundary, fit_plot
+from lossfit.plots.models import decision_boundary
 from lossfit.sinks import RunInfo
 
 
