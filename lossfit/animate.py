@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lossfit.errors import ConfigError
+from lossfit.errors import ConfigError, reason
 from lossfit.sinks import RunInfo, RunSummary
 from lossfit.stopping import NEVER, Stop
 from lossfit.training import EpochRecord
@@ -183,7 +183,7 @@ class AnimationSink:
             records = log.kept() if log is not None else []
             animation.write_gif(self.path, self._info, self.snapshots, records)
         except Exception as err:
-            self._warn(f"{self.path} could not be written: {_why(err)}")
+            self._warn(f"{self.path} could not be written: {reason(err)}")
             return
         finally:
             self.render_seconds = time.perf_counter() - start
@@ -203,14 +203,6 @@ class AnimationSink:
         except ValueError:
             name = str(path)
         self.folder.add_file(name, summary)
-
-
-def _why(err: Exception) -> str:
-    """One line: `No space left on device (errno 28)` (as the plots say it; matplotlib may be what failed)."""
-    if isinstance(err, OSError):
-        return f"{err.strerror or err} (errno {err.errno})"
-    first = str(err).splitlines()[0] if str(err) else ""
-    return f"{type(err).__name__}: {first}" if first else type(err).__name__
 
 
 class SnapshotSink(AnimationSink):

@@ -32,7 +32,7 @@ import numpy as np
 from lossfit import api, losses, metrics
 from lossfit import data as datasets
 from lossfit.config import VARYING_KEYS, RunConfig, read_compare_toml, validate
-from lossfit.errors import ConfigError, LossfitError, TaskMismatchError
+from lossfit.errors import ConfigError, LossfitError, TaskMismatchError, reason
 from lossfit.sinks import RunSummary, Sink, json_safe
 from lossfit.stopping import NEVER, Stop
 from lossfit.training import EpochRecord
@@ -614,7 +614,7 @@ def execute(plan_: Race, out_dir: Path | None, board: Board | None = None, plot:
 
 def _animate(result: CompareResult, tracks: Sequence[Any], path: Path) -> None:
     """The GIF of every variant at each snapshot epoch, then summary.json listing it (a failure is a warning)."""
-    from lossfit.animate import _why, common_epochs
+    from lossfit.animate import common_epochs
 
     assert result.out_dir is not None
     epochs = common_epochs(list(tracks))
@@ -627,7 +627,7 @@ def _animate(result: CompareResult, tracks: Sequence[Any], path: Path) -> None:
         animation.write_compare_gif(path, result.race, tracks, epochs, result.records,
                                     planned=max(track.planned for track in tracks))
     except Exception as err:
-        result.warnings.append(f"{path} could not be written: {_why(err)}")
+        result.warnings.append(f"{path} could not be written: {reason(err)}")
         return
     resolved = path.resolve()
     try:

@@ -59,6 +59,14 @@ class LabelError(DataError):
     """Targets outside a loss's domain: wrong label set, class index out of range."""
 
 
+def reason(err: BaseException) -> str:
+    """Why something failed, in one line: `No space left on device (errno 28)`, `ValueError: bad value`."""
+    if isinstance(err, OSError):
+        return f"{err.strerror or err} (errno {err.errno})"
+    first = str(err).splitlines()[0] if str(err) else ""
+    return f"{type(err).__name__}: {first}" if first else type(err).__name__
+
+
 class WriteError(LossfitError):
     """A file lossfit could not write: a full disk, no permission, a name too long."""
 

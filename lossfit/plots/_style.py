@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
+from lossfit.errors import reason
+
 TRAIN_COLOR, VAL_COLOR = "#1f77b4", "#d62728"
 CLASS_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
 # One colour per variant in comparisons (matplotlib's tab10 without its grey, which reads as "data").
@@ -46,17 +48,9 @@ def draw_each(path: Path, jobs: Iterable[tuple[str, Callable[[], Figure]]]) -> I
                 warnings.simplefilter("ignore", RuntimeWarning)
                 save(make(), path / name)
         except Exception as err:
-            yield name, why(err)
+            yield name, reason(err)
         else:
             yield name, None
-
-
-def why(err: Exception) -> str:
-    """Why a plot could not be drawn, in one line: `No space left on device (errno 28)`."""
-    if isinstance(err, OSError):
-        return f"{err.strerror or err} (errno {err.errno})"
-    first = str(err).splitlines()[0] if str(err) else ""
-    return f"{type(err).__name__}: {first}" if first else type(err).__name__
 
 
 def wrap_title(title: str, width_inches: float, fontsize: float = 10) -> str:

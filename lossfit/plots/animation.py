@@ -41,7 +41,8 @@ from matplotlib.figure import Figure
 from lossfit.data import true_target
 from lossfit.plots._style import TRAIN_COLOR, TRUTH_COLOR, VAL_COLOR, all_finite, span, variant_color, wrap_title
 from lossfit.plots.curves import finish_epoch_axes, wants_log
-from lossfit.plots.models import boundary_limits, class_colors, draw_data_1d, draw_truth_1d, line_grid
+from lossfit.plots.models import (binary_shade, class_colors, draw_class_points, draw_data_1d, draw_truth_1d, frame_plane,
+                                  line_grid, plane_grid)
 from lossfit.sinks import RunInfo
 from lossfit.training import EpochRecord
 
@@ -308,13 +309,10 @@ class BoundaryPanel:
 
     def __init__(self, ax: Axes, dataset: Any, loss: Any, legend: bool = True, grid: int = GRID) -> None:
         self.ax, self.loss = ax, loss
-        (x0_low, x0_high), (x1_low, x1_high) = boundary_limits(dataset)
-        g0, g1 = np.meshgrid(np.linspace(x0_low, x0_high, grid), np.linspace(x1_low, x1_high, grid))
+        g0, g1, self.grid, extent = plane_grid(dataset, grid)
         self.g0, self.g1 = g0, g1
-        self.grid = (np.column_stack([g0.ravel(), g1.ravel()]) - dataset.x_mean) / dataset.x_std
         self.k = max(dataset.n_classes, 2)
         self.colors = class_colors(self.k)
-        extent = (x0_low, x0_high, x1_low, x1_high)
         # The shading is given as RGB bytes, its colours already laid over the white axes: matplotlib then
         # neither maps nor blends it (a third of a frame's time otherwise).
         cmap = LinearSegmentedColormap.from_list("classes", [self.colors[0], "#ffffff", self.colors[1]])
@@ -326,31 +324,15 @@ class BoundaryPanel:
         # ax.contour builds a new ContourSet each time, 5-20 ms a frame against 0.5 ms.
         self.boundary = LineCollection([], colors="black", linewidths=1.5)
         ax.add_collection(self.boundary)
-        self.points: list[Artist] = []
-        names = dataset.class_names or tuple(str(c) for c in range(self.k))
-        for index, (X_part, y_part, marker) in enumerate(
-            [(dataset.X_train, dataset.y_train, "o"), (dataset.X_val, dataset.y_val, "^")]
-        ):
-            if not len(X_part):
-                continue
-            raw = dataset.raw_X(X_part)
-            for c in range(self.k):
-                mask = np.asarray(y_part).astype(int) == c
-                self.points.append(ax.scatter(raw[mask, 0], raw[mask, 1], s=14, color=self.colors[c], marker=marker,
-                                              edgecolor="white", linewidth=0.4,
-                                              label=f"{names[c]}" + (" (val)" if index else "")))
+        self.points: list[Artist] = draw_class_points(ax, dataset, self.colors, 14)
         if self.k == 2:
             ax.plot([], [], color="black", linewidth=1.5, label="boundary (score 0)")
         self.gone = ax.text(0.5, 0.5, "", transform=ax.transAxes, ha="center", va="center", fontsize=11,
                             color="#b00020")
-        ax.set_xlim(x0_low, x0_high)
-        ax.set_ylim(x1_low, x1_high)
-        features = dataset.feature_names or ("x0", "x1")
-        ax.set_xlabel(features[0])
-        ax.set_ylabel(features[1])
+        frame_plane(ax, dataset, extent)
         if legend:
             ax.legend(frameon=False, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-        shading = "P(class 1)" if loss.probability_link == "sigmoid" else "sigmoid(score)"
+        shading = binary_shade(loss, np.zeros(1))[3]  # as decision_boundary.png shades it
         ax.set_title(f"shading: {shading}" if self.k == 2 else "shading: the predicted class, pale where unsure",
                      fontsize=8)
 
@@ -368,8 +350,9 @@ class BoundaryPanel:
         if not finite:
             return
         if out.ndim == 1:
-            probability = 0.5 * (1.0 + np.tanh(0.5 * out))  # sigmoid, without overflow
-            self.image.set_data(self.shades[np.rint(probability * 255).astype(np.intp)].reshape(*self.g0.shape, 3))
+            values, low, high, _ = binary_shade(self.loss, out)  # a probability, or the clipped score
+            share = (values - low) / (high - low)
+            self.image.set_data(self.shades[np.rint(share * 255).astype(np.intp)].reshape(*self.g0.shape, 3))
             if out.min() < 0 < out.max():
                 lines = contour_generator(self.g0, self.g1, out.reshape(self.g0.shape), line_type="Separate")
                 self.boundary.set_segments(cast(list[np.ndarray], lines.lines(0.0)))  # LineType.Separate
@@ -518,7 +501,7 @@ class CompareAnimation:
                         fontsize=7)
             loss_ax = right.add_subplot()
             if dataset.task == "binary":
-                title += ("\nshading: P(class 1), or sigmoid(score) for losses without a probability"
+                title += ("\nshading: P(class 1), or the score (clipped at ±2) for losses without a probability"
                           " · black: the boundary (score 0)")
             else:
                 title += "\nshading: the predicted class, pale where unsure"

@@ -170,16 +170,13 @@ def draw_boundary(ax: Axes, dataset: Any, model: Any, resolution: int = 300, leg
     class, paler where that class is less likely, and the boundaries as smooth lines where two classes'
     scores tie. Returns what was shaded (for a colorbar), or None when the model's output is not finite.
     """
-    (x0_low, x0_high), (x1_low, x1_high) = boundary_limits(dataset)
-    g0, g1 = np.meshgrid(np.linspace(x0_low, x0_high, resolution), np.linspace(x1_low, x1_high, resolution))
-    grid = (np.column_stack([g0.ravel(), g1.ravel()]) - dataset.x_mean) / dataset.x_std
+    g0, g1, grid, extent = plane_grid(dataset, resolution)
     out = model.predict(grid)
     k = max(dataset.n_classes, 2)
     colors = class_colors(k)
     name = getattr(loss, "name", "")
     if margins is None:
         margins = name in MARGIN_LOSSES
-    extent = (x0_low, x0_high, x1_low, x1_high)
     shading: Shading | None = None
     handles: list[Any] = []
     from matplotlib.lines import Line2D
@@ -216,7 +213,30 @@ def draw_boundary(ax: Axes, dataset: Any, model: Any, resolution: int = 300, leg
     elif all_finite(out):
         shading = _draw_regions(ax, g0, g1, out, colors, loss, extent)
         handles.append(Line2D([], [], color="black", linewidth=1.2, label="boundaries: two classes tie"))
+    draw_class_points(ax, dataset, colors, point_size)
+    frame_plane(ax, dataset, extent)
+    if legend:
+        points, labels = ax.get_legend_handles_labels()
+        ax.legend(points + handles, labels + [h.get_label() for h in handles], frameon=False, fontsize=8,
+                  loc="upper left", bbox_to_anchor=(1.01, 1.0))  # outside: no data hidden
+    return shading
+
+
+def plane_grid(dataset: Any, resolution: int) -> tuple[np.ndarray, np.ndarray, np.ndarray,
+                                                         tuple[float, float, float, float]]:
+    """A resolution x resolution grid over `boundary_limits`: its two coordinate arrays (original units),
+    the same points standardized as the model sees them (one row each), and the extent (x0, x1, y0, y1)."""
+    (x0_low, x0_high), (x1_low, x1_high) = boundary_limits(dataset)
+    g0, g1 = np.meshgrid(np.linspace(x0_low, x0_high, resolution), np.linspace(x1_low, x1_high, resolution))
+    grid = (np.column_stack([g0.ravel(), g1.ravel()]) - dataset.x_mean) / dataset.x_std
+    return g0, g1, grid, (x0_low, x0_high, x1_low, x1_high)
+
+
+def draw_class_points(ax: Axes, dataset: Any, colors: list[str], point_size: float) -> list[Any]:
+    """Every sample in its class's colour, in original units: dots for training, triangles for validation."""
+    k = max(dataset.n_classes, 2)
     names = dataset.class_names or tuple(str(c) for c in range(k))
+    artists = []
     for index, (X_part, y_part, marker) in enumerate(
         [(dataset.X_train, dataset.y_train, "o"), (dataset.X_val, dataset.y_val, "^")]
     ):
@@ -226,18 +246,18 @@ def draw_boundary(ax: Axes, dataset: Any, model: Any, resolution: int = 300, leg
         for c in range(k):
             mask = np.asarray(y_part).astype(int) == c
             label = f"{names[c]}" + (" (val)" if index else "")
-            ax.scatter(raw_part[mask, 0], raw_part[mask, 1], s=point_size, color=colors[c], marker=marker,
-                       edgecolor="white", linewidth=0.4, label=label, zorder=4)
-    ax.set_xlim(x0_low, x0_high)
-    ax.set_ylim(x1_low, x1_high)
+            artists.append(ax.scatter(raw_part[mask, 0], raw_part[mask, 1], s=point_size, color=colors[c],
+                                      marker=marker, edgecolor="white", linewidth=0.4, label=label, zorder=4))
+    return artists
+
+
+def frame_plane(ax: Axes, dataset: Any, extent: tuple[float, float, float, float]) -> None:
+    """The feature plane's limits and axis labels."""
+    ax.set_xlim(extent[0], extent[1])
+    ax.set_ylim(extent[2], extent[3])
     features = dataset.feature_names or ("x0", "x1")
     ax.set_xlabel(features[0])
     ax.set_ylabel(features[1])
-    if legend:
-        points, labels = ax.get_legend_handles_labels()
-        ax.legend(points + handles, labels + [h.get_label() for h in handles], frameon=False, fontsize=8,
-                  loc="upper left", bbox_to_anchor=(1.01, 1.0))  # outside: no data hidden
-    return shading
 
 
 def _draw_regions(ax: Axes, g0: np.ndarray, g1: np.ndarray, out: np.ndarray, colors: list[str], loss: Any,
