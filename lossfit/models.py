@@ -78,8 +78,9 @@ class Linear:
 
     def backward(self, d_out: Array) -> list[Array]:
         assert self._X is not None, "backward() needs a forward() first"
-        d_b = d_out.sum(axis=0, keepdims=d_out.ndim == 1)
-        return [self._X.T @ d_out, d_b]
+        if d_out.ndim == 1:  # X^T g as g X: the same sum, without matmul's overhead (a third of a tiny epoch's)
+            return [np.dot(d_out, self._X), np.add.reduce(d_out, keepdims=True)]
+        return [self._X.T @ d_out, np.add.reduce(d_out, axis=0)]
 
     def describe(self, task: str) -> str:
         return {

@@ -34,6 +34,7 @@ class RecordLog:
         self.count = 0  # records appended
         self.last: EpochRecord | None = None
         self.best: dict[str, EpochRecord] = {}  # "train_loss" / "val_loss" -> the record where it was lowest
+        self._best_train = self._best_val = math.inf  # their values
         self._sample: list[EpochRecord] = []
         self._tail: deque[EpochRecord] = deque(maxlen=tail)
 
@@ -49,11 +50,13 @@ class RecordLog:
                 self.stride *= 2
                 self._sample = [r for r in self._sample if (r.epoch - 1) % self.stride == 0]
         self._tail.append(record)
-        for key in ("train_loss", "val_loss"):
-            value = getattr(record, key)
-            held = self.best.get(key)
-            if math.isfinite(value) and (held is None or value < getattr(held, key)):
-                self.best[key] = record
+        best = self.best
+        value = record.train_loss
+        if -math.inf < value < self._best_train:  # false for NaN and +-inf: only finite values count
+            self._best_train, best["train_loss"] = value, record
+        value = record.val_loss
+        if -math.inf < value < self._best_val:
+            self._best_val, best["val_loss"] = value, record
 
     def kept(self) -> list[EpochRecord]:
         """The records held, in epoch order: the sample up to where the tail starts, then the tail."""

@@ -55,9 +55,13 @@ GROWTH_LIMIT = 10.0  # divergence: the loss stays above 10x its best and 10x whe
 DIVERGED_EPOCHS = 5  # ...for this many epochs in a row (momentum can swing that high for an epoch or two)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class EpochRecord:
-    """What one epoch did. `val_loss` is NaN when there is no validation split."""
+    """What one epoch did. `val_loss` is NaN when there is no validation split.
+
+    Every sink receives the same record: treat it as read-only. (Not a frozen dataclass:
+    its constructor would cost 1.4 us instead of 0.35, a tenth of a tiny epoch.)
+    """
 
     epoch: int
     train_loss: float  # mean data loss over the epoch's batches (each before its update)
@@ -232,23 +236,20 @@ def _evaluate(
     model: Model, loss: Loss, data: TrainingData, score: Callable[[Array], dict[str, float]], has_val: bool,
     train_out: Array | None,
 ) -> tuple[float, dict[str, float]]:
-    """Validation loss and metrics; without a split, training metrics (and "_loss" for mini-batches)."""
+    """Validation loss and metrics; without a split, training metrics (and "_loss" for mini-batches).
+
+    The metrics of predictions that overflowed are NaN (`metrics.epoch_scorer`); the
+    divergence check reports the run.
+    """
     if has_val:
         val_out = model.predict(data.X_val)
-        return loss.value(val_out, data.y_val, data.w_val), _score(score, loss.predict(val_out))
+        return loss.value(val_out, data.y_val, data.w_val), score(loss.predict(val_out))
     if train_out is not None:
-        return math.nan, _score(score, loss.predict(train_out))
+        return math.nan, score(loss.predict(train_out))
     train_out = model.predict(data.X_train)
-    epoch_metrics = _score(score, loss.predict(train_out))
+    epoch_metrics = score(loss.predict(train_out))
     epoch_metrics["_loss"] = loss.value(train_out, data.y_train, data.w_train)
     return math.nan, epoch_metrics
-
-
-def _score(score: Callable[[Array], dict[str, float]], prediction: Array) -> dict[str, float]:
-    """The epoch's metrics; NaN for each when the predictions overflowed (the divergence check says why)."""
-    if np.isfinite(prediction).all():
-        return score(prediction)
-    return dict.fromkeys(score(np.zeros_like(prediction)), math.nan)
 
 
 class _DivergenceWatch:
@@ -304,7 +305,10 @@ class Stepper:
         if reg.l1:
             for i in self.weight_index:  # a subgradient of l1*||w||_1: l1*sign(w), 0 at w = 0
                 grads[i] += reg.l1 * np.sign(model.params[i])
-        grad_norm = math.sqrt(sum(float(np.vdot(g, g)) for g in grads))
+        squares = 0.0
+        for g in grads:
+            squares += float(np.vdot(g, g))
+        grad_norm = math.sqrt(squares)
         if reg.clip_grad and grad_norm > reg.clip_grad:
             scale = reg.clip_grad / grad_norm
             for g in grads:
@@ -347,7 +351,7 @@ def final_state(model: Model, loss: Loss, data: TrainingData, regularization: Re
         "train_loss": float(loss.value(train_out, data.y_train, data.w_train)),
         "val_loss": float(loss.value(val_out, data.y_val, data.w_val)) if has_val else None,
         "penalty": penalty,
-        **_score(score, loss.predict(val_out)),
+        **score(loss.predict(val_out)),
     }
 
 
