@@ -29,6 +29,13 @@ Sections (the row's "ref" is what lossfit is compared against):
           `lossfit train` on a 200,000 x 100 .npz with --val-split 0, minus the peak of
           the same kind of process that only imports lossfit's CLI, divided by the size
           of the float64 feature array.
+- convergence  (target 7) full-batch gd, momentum and adam from zero weights on seeded 1,000 x 10
+          problems (mse, bce) and the bundled `linear` and `moons`: the first epoch whose train_loss
+          (full batch: measured before that epoch's update) is within 1e-3 of the optimal training
+          loss, lossfit (`api.run`, its records) against a hand-written loop with the same rule,
+          lr, betas and eps on the same prepared arrays. The optimum is computed without lossfit
+          (least squares on [X, 1]; Newton's method for bce) and its gradient norm checked. The
+          target is equal counts; the row's ratio is the larger count over the smaller.
 
 Optional columns: scikit-learn's SGDClassifier/SGDRegressor and PyTorch CPU (the same
 linear model, loss and full-batch SGD, autograd), each per epoch, when installed (never
@@ -623,8 +630,160 @@ def section_compare(args: argparse.Namespace, scratch: Path) -> None:
                     statistics.median(times["alone"]), ratios, target, what))
 
 
+# convergence (target 7): epochs to within 1e-3 of the optimal training loss, lossfit against a
+# hand-written loop with the same update rule (shared/reference/optimizers.md, torch's docs)
+
+CONVERGENCE_TOL = 1e-3
+CONVERGENCE_BUDGET = 50_000  # the reference's epoch limit; lossfit gets twice the reference's count + 10
+# (lossfit's optimizer spec, the rule and hyper-parameters the reference is given, lr)
+CONVERGENCE_OPTIMIZERS: list[tuple[str, dict[str, Any], float]] = [
+    ("gd", {"rule": "gd"}, 0.1),
+    ("momentum", {"rule": "momentum", "momentum": 0.9, "dampening": 0.0}, 0.01),  # lr / (1 - μ) = gd's 0.1
+    ("adam", {"rule": "adam", "betas": (0.9, 0.999), "eps": 1e-8}, 0.05),
+]
+
+
+def _with_bias(X: np.ndarray) -> np.ndarray:
+    return np.column_stack([X, np.ones(len(X))])
+
+
+def optimal_loss(X: np.ndarray, y: np.ndarray, loss: str) -> tuple[float, float]:
+    """The minimum of the mean training loss over (w, b), found without lossfit, and its gradient norm.
+
+    mse: closed-form least squares on [X, 1]. bce: Newton's method from zero with step halving
+    (the logistic loss is convex; the data must not be separable, or there is no minimum).
+    """
+    A = _with_bias(X)
+    n = len(y)
+    if loss == "mse":
+        theta = np.linalg.lstsq(A, y, rcond=None)[0]
+        r = A @ theta - y
+        return float(r @ r) / n, float(np.linalg.norm(A.T @ r * (2.0 / n)))
+
+    def value_grad(theta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        value, g = bce(A @ theta, y)
+        return value, A.T @ g / n, g + y  # g + y = sigmoid(z)
+
+    theta = np.zeros(A.shape[1])
+    value, grad, p = value_grad(theta)
+    for _ in range(100):
+        if np.linalg.norm(grad) < 1e-14:
+            break
+        hessian = (A * (p * (1.0 - p))[:, None]).T @ A / n
+        direction = np.linalg.solve(hessian, grad)
+        step = 1.0
+        while step > 1e-10:  # Newton's full step, halved while it does not decrease the loss
+            trial = value_grad(theta - step * direction)
+            if trial[0] <= value:
+                break
+            step /= 2.0
+        theta = theta - step * direction
+        value, grad, p = trial
+    return value, float(np.linalg.norm(grad))
+
+
+def reference_losses(prepared: Any, loss: str, hyper: dict[str, Any], lr: float, epochs: int,
+                     stop_below: float = -math.inf) -> list[float]:
+    """Full-batch training written out by hand: each epoch's loss at the weights it starts from, then the update.
+
+    The update rules are torch's (shared/reference/optimizers.md): gd θ -= γg; momentum b_1 = g_1,
+    b_t = μb_{t-1} + (1-τ)g_t, θ -= γb_t; adam m, v running means, bias-corrected, θ -= γm̂/(√v̂ + ε).
+    Stops after the first epoch whose loss is <= stop_below.
+    """
+    X, y = prepared.data.X_train, prepared.data.y_train
+    w0, b0 = _linear_init(prepared)
+    theta = np.append(w0, b0)  # one vector: every rule is element-wise, the step count t is shared
+    n = len(X)
+    rule = hyper["rule"]
+    buf = m = v = np.zeros_like(theta)
+    values: list[float] = []
+    for t in range(1, epochs + 1):
+        z = X @ theta[:-1] + theta[-1]
+        if loss == "mse":
+            r = z - y
+            value, g = float(r @ r) / n, r * (2.0 / n)
+        else:
+            value, g = bce(z, y)
+            g *= 1.0 / n
+        values.append(value)
+        if value <= stop_below:
+            break
+        grad = np.append(X.T @ g, g.sum())
+        if rule == "gd":
+            theta -= lr * grad
+        elif rule == "momentum":
+            buf = grad.copy() if t == 1 else hyper["momentum"] * buf + (1.0 - hyper["dampening"]) * grad
+            theta -= lr * buf
+        else:
+            beta1, beta2 = hyper["betas"]
+            m = beta1 * m + (1.0 - beta1) * grad
+            v = beta2 * v + (1.0 - beta2) * grad * grad
+            m_hat, v_hat = m / (1.0 - beta1**t), v / (1.0 - beta2**t)
+            theta -= lr * m_hat / (np.sqrt(v_hat) + hyper["eps"])
+    return values
+
+
+def epochs_to(values: list[float], level: float) -> float:
+    """The first epoch (1-based) whose loss is <= level; inf if none."""
+    return next((float(i) for i, value in enumerate(values, 1) if value <= level), math.inf)
+
+
+def lossfit_losses(prepared: Any, epochs: int) -> list[float]:
+    """The train_loss of every epoch of `api.run` (full batch: measured before that epoch's update)."""
+    from lossfit import api
+
+    recorder = api.Recorder()
+    summary = api.run(fresh(prepared, epochs), [recorder])
+    if summary.status != "completed":
+        raise SystemExit(f"lossfit run ended {summary.status} after {summary.epochs} epochs: {summary.message}")
+    return [r.train_loss for r in recorder.records]
+
+
+@dataclasses.dataclass
+class EpochsRow(Row):
+    """Epoch counts, whose target is equality: the ratio is the larger count over the smaller (1 when equal)."""
+
+    @property
+    def ratio(self) -> float:
+        if not (math.isfinite(self.ours) and math.isfinite(self.ref)):
+            return math.inf
+        return max(self.ours / self.ref, self.ref / self.ours)
+
+
+def section_convergence(args: argparse.Namespace, scratch: Path) -> None:
+    problems = [(str(write_npz(scratch, 1_000, 10, "regression", args.seed)), "1,000x10", "mse"),
+                (str(write_npz(scratch, 1_000, 10, "binary", args.seed)), "1,000x10", "bce"),
+                ("linear", "linear", "mse"), ("moons", "moons", "bce")]
+    for dataset, label, loss in problems:
+        for spec, hyper, lr in CONVERGENCE_OPTIMIZERS:
+            prepared = prepare({"dataset": dataset, "loss": loss, "optimizer": spec, "lr": lr, "epochs": 1})
+            if any(np.any(p != 0.0) for p in prepared.model.params):
+                raise SystemExit(f"{label}: lossfit's linear model does not start from zero weights")
+            optimum, grad_norm = optimal_loss(prepared.data.X_train, prepared.data.y_train, loss)
+            level = optimum + CONVERGENCE_TOL
+            ref = reference_losses(prepared, loss, hyper, lr, CONVERGENCE_BUDGET, stop_below=level)
+            ref_epochs = epochs_to(ref, level)
+            ours = lossfit_losses(prepared, min(2 * len(ref) + 10, CONVERGENCE_BUDGET))
+            ours_epochs = epochs_to(ours, level)
+            common = min(len(ours), len(ref))
+            gap = max(abs(a - b) for a, b in zip(ours[:common], ref[:common]))
+            # how far the losses of the crossing (the epoch before the count and the count's) are from the
+            # level: far above max |dloss|, the count cannot be a rounding coin flip
+            last = int(ours_epochs) if math.isfinite(ours_epochs) else 0
+            margin = min((abs(value - level) for value in ours[max(last - 2, 0):last]), default=math.nan)
+            below = min(min(ours), min(ref)) - optimum  # no run may go below the optimum (beyond rounding)
+            if grad_norm > 1e-8 or below < -1e-9:
+                raise SystemExit(f"{label} {loss}: the optimum is wrong (gradient norm {grad_norm:.2g}, "
+                                 f"a run went {-below:.2g} below it)")
+            add(EpochsRow(f"convergence {label} {loss} {spec}", "x", ours_epochs, ref_epochs,
+                          [], 1.0,  # deterministic: no repeats, no spread
+                          f"hand-written {hyper['rule']}, lr {lr:g}: epochs to optimum + 1e-3 (equal counts)",
+                          {"optimum": optimum, "|grad| there": grad_norm, "max |dloss|": gap,
+                           "crossing margin": margin}))
+
+
 SECTIONS = {"epoch": section_epoch, "batch": section_batch, "process": section_process, "memory": section_memory,
-            "live": section_live, "compare": section_compare}
+            "live": section_live, "compare": section_compare, "convergence": section_convergence}
 
 
 def machine() -> str:
