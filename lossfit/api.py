@@ -97,6 +97,7 @@ def prepare(config: RunConfig, dataset: Any = None) -> Prepared:
     if dataset is None:
         dataset = datasets.load(dataset_spec, seed=config.seed, val_split=config.val_split,
                                 standardize=config.standardize, **file_options(config))
+    dataset = datasets.with_dtype(dataset, config.dtype)
     y_train, y_val = dataset.y_train, dataset.y_val
     n_classes = dataset.n_classes
     if loss.task == "multiclass" and dataset.task == "binary":  # softmax over two classes
@@ -111,11 +112,16 @@ def prepare(config: RunConfig, dataset: Any = None) -> Prepared:
                 f"Give class weights once: --class-weight {config.class_weight} and {loss.name}({key}=...) "
                 f"would multiply together. Keep one of them."
             )
+    dtype = np.dtype(config.dtype)
+    y_train, y_val = _as_float(y_train, dtype), _as_float(y_val, dtype)  # prepare_targets gives float64
+    if class_weights is not None:
+        class_weights = class_weights.astype(dtype)
     data = TrainingData(
         dataset.X_train, y_train, dataset.X_val, y_val, task=_metric_task(loss, dataset),
         w_train=_sample_weights(class_weights, y_train), w_val=_sample_weights(class_weights, y_val),
     )
     model.build(dataset.n_features, loss.n_outputs(n_classes), np.random.default_rng([config.seed, STREAM_INIT]))
+    model.params[:] = [p.astype(dtype, copy=False) for p in model.params]  # drawn in float64, then cast
 
     specs = {"loss": losses.spec_of(loss), "dataset": dataset.spec, "model": models.spec_of(model),
              "optimizer": optimizers.spec_of(optimizer), "schedule": schedules.spec_of(schedule)}
@@ -242,6 +248,13 @@ def _sample_weights(class_weights: np.ndarray | None, y: np.ndarray) -> np.ndarr
     if class_weights is None or not len(y):
         return None
     return class_weights[np.asarray(y).astype(np.int64)]
+
+
+def _as_float(targets: Any, dtype: np.dtype[Any]) -> Any:
+    """Real-valued targets in the run's dtype; class indices as they are."""
+    if isinstance(targets, np.ndarray) and targets.dtype.kind == "f" and targets.dtype != dtype:
+        return targets.astype(dtype)
+    return targets
 
 
 def _metric_task(loss: Any, dataset: Any) -> Task:

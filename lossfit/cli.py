@@ -200,6 +200,7 @@ def train(
     header: Annotated[Optional[bool], typer.Option("--header/--no-header", help=HELP["header"], show_default=False)] = None,
     task: Annotated[Optional[str], typer.Option(help=HELP["task"], autocompletion=completion.complete_task)] = None,
     standardize: Annotated[Optional[bool], typer.Option("--standardize/--no-standardize", help=HELP["standardize"], show_default=False)] = None,
+    dtype: Annotated[Optional[str], typer.Option(help=HELP["dtype"], metavar="float64|float32", autocompletion=completion.complete_dtype)] = None,
     out: Annotated[Optional[Path], typer.Option(help=HELP["out"], autocompletion=completion.complete_out)] = None,
     config: Annotated[Optional[Path], typer.Option("--config", help=HELP["config"], autocompletion=completion.complete_config)] = None,
     progress: Annotated[Optional[str], typer.Option(help=HELP["progress"], autocompletion=completion.complete_progress)] = None,
@@ -223,7 +224,7 @@ def train(
         "schedule": schedule, "epochs": epochs, "batch_size": batch_size, "seed": seed, "val_split": val_split,
         "l2": l2, "l1": l1, "clip_grad": clip_grad, "early_stopping": early_stopping, "min_delta": min_delta,
         "class_weight": class_weight, "target": target, "features": features, "header": header, "task": task,
-        "standardize": standardize,
+        "standardize": standardize, "dtype": dtype,
         "out": str(out) if out is not None else None, "progress": progress,
         "plot": plot,
     }

@@ -150,6 +150,11 @@ PROGRESS: tuple[Choice, ...] = (
     ("none", "no progress output"),
 )
 
+DTYPES: tuple[Choice, ...] = (
+    ("float64", "double precision, the default"),
+    ("float32", "single precision: half the memory, faster on large data"),
+)
+
 TASKS: tuple[Choice, ...] = (
     ("regression", "a real-valued target"),
     ("binary", "two classes"),
@@ -381,6 +386,11 @@ def complete_out(incomplete: str) -> list[Choice]:
 def complete_progress(incomplete: str) -> list[Choice]:
     """`--progress`: auto, rich, plain, none."""
     return _static(PROGRESS, incomplete)
+
+
+def complete_dtype(incomplete: str) -> list[Choice]:
+    """`--dtype`: float64, float32."""
+    return _static(DTYPES, incomplete)
 
 
 def complete_task(incomplete: str) -> list[Choice]:

@@ -38,11 +38,12 @@ PROGRESS_MODES: tuple[str, ...] = ("auto", "rich", "plain", "none")
 EXPERIMENT_KEYS = (
     "loss", "dataset", "model", "optimizer", "lr", "schedule", "epochs", "batch_size", "seed", "val_split",
     "l2", "l1", "clip_grad", "early_stopping", "min_delta", "class_weight",
-    "target", "features", "header", "task", "standardize",
+    "target", "features", "header", "task", "standardize", "dtype",
 )
 TASK_NAMES = ("regression", "binary", "multiclass")
+DTYPES = ("float64", "float32")  # the floating-point type of data, weights and optimizer state
 # The options `lossfit compare` accepts several values for (its variants are their cartesian product).
-VARYING_KEYS = ("loss", "optimizer", "lr", "batch_size", "model", "schedule", "class_weight")
+VARYING_KEYS = ("loss", "optimizer", "lr", "batch_size", "model", "schedule", "class_weight", "dtype")
 MAX_VARIANTS = 24  # compare races at most this many variants (the product of the options' values)
 MAX_OPTION_VALUES = 1_000  # values one option may list, checked before any is parsed (then MAX_VARIANTS)
 
@@ -84,6 +85,7 @@ class RunConfig:
     header: bool | None = None  # data files: None detects it
     task: str | None = None  # data files: override the inferred task
     standardize: bool = True
+    dtype: str = "float64"  # or "float32": data, weights and optimizer state (metrics are always float64)
     out: str | None = None
     progress: Progress = "auto"
     plot: bool = True
@@ -138,6 +140,8 @@ def validate(values: dict[str, Any], source: str) -> None:
         raise ConfigError(f"{_where('task', source)} must be one of {', '.join(TASK_NAMES)}, got {config.task!r}.")
     if config.class_weight is not None:
         parse_class_weight(config.class_weight, where=_where("class_weight", source))
+    if config.dtype not in DTYPES:
+        raise ConfigError(f"{_where('dtype', source)} must be one of {', '.join(DTYPES)}, got {_show(config.dtype)}.")
     if config.progress not in PROGRESS_MODES:
         raise ConfigError(
             f"{_where('progress', source)} must be one of {', '.join(PROGRESS_MODES)}, got {config.progress!r}."

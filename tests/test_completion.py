@@ -58,12 +58,13 @@ def test_table_equals_the_live_registry(kind):
 
 
 def test_extra_values_and_suffixes_match_the_library():
-    from lossfit.config import PROGRESS_MODES, RunConfig
+    from lossfit.config import DTYPES, PROGRESS_MODES, RunConfig
     from lossfit.data.files import FILE_SUFFIXES
 
     assert completion.DATA_SUFFIXES == FILE_SUFFIXES
     assert _values(list(completion.EXTRA["model"])) == [RunConfig.model]  # "auto", the default
     assert tuple(_values(list(completion.PROGRESS))) == PROGRESS_MODES
+    assert tuple(_values(list(completion.DTYPES))) == DTYPES
 
 
 def test_task_and_metric_tables_match_the_library():

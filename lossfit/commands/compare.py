@@ -57,6 +57,7 @@ def compare_command(
     header: Annotated[Optional[bool], typer.Option("--header/--no-header", help=HELP["header"], show_default=False)] = None,
     task: Annotated[Optional[MANY], typer.Option(help=HELP["task"], metavar="TASK", autocompletion=completion.complete_task)] = None,
     standardize: Annotated[Optional[bool], typer.Option("--standardize/--no-standardize", help=HELP["standardize"], show_default=False)] = None,
+    dtype: Annotated[Optional[MANY], typer.Option(help=_vary("dtype"), metavar="float64|float32", autocompletion=completion.complete_dtype)] = None,
     metric: Annotated[Optional[MANY], typer.Option(help="The metric that ranks the variants, on the validation split: regression mae, rmse, mse, r2 or truth_rmse (distance to the noiseless target of a generated dataset); binary f1, accuracy, precision, recall, roc_auc, log_loss; multiclass accuracy, f1, precision, recall, log_loss. [default: mae, f1 or accuracy]", metavar="NAME", autocompletion=completion.complete_metric)] = None,
     out: Annotated[Optional[MANY], typer.Option(help="Compare folder to create: a run folder per variant, summary.csv, summary.json and the plots. [default: runs/compare-<dataset>-<what varies>-<time>]", metavar="DIR", autocompletion=completion.complete_out)] = None,
     config: Annotated[Optional[list[Path]], typer.Option("--config", help="TOML file with the same keys as these options; a list (loss = [\"mse\", \"mae\"]) gives variants; options given here win.", autocompletion=completion.complete_config)] = None,
@@ -88,8 +89,8 @@ def compare_command(
         "loss": loss, "dataset": dataset, "model": model, "optimizer": optimizer, "lr": lr, "schedule": schedule,
         "epochs": epochs, "batch_size": batch_size, "seed": seed, "val_split": val_split, "l2": l2, "l1": l1,
         "clip_grad": clip_grad, "early_stopping": early_stopping, "min_delta": min_delta,
-        "class_weight": class_weight, "target": target, "features": features, "task": task, "out": out,
-        "progress": progress,
+        "class_weight": class_weight, "target": target, "features": features, "task": task, "dtype": dtype,
+        "out": out, "progress": progress,
     }
     single, lists = options_from_cli(raw)
     for key, value in (("header", header), ("standardize", standardize), ("plot", plot)):

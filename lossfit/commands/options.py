@@ -27,6 +27,7 @@ HELP = {
     "header": "Data files: whether the first row is a header. [default: detected]",
     "task": "Data files: regression, binary or multiclass. [default: inferred from the target]",
     "standardize": "Scale features to mean 0, std 1 on the training split; --no-standardize keeps their own units (see why scaling matters). [default: standardize]",
+    "dtype": "Floating-point type of the data, weights and optimizer state: float64, or float32 (half the memory, faster on large data, about 7 significant digits). [default: float64]",
     "out": "Run folder to create. [default: runs/<dataset>-<loss>-<optimizer>-<time>]",
     "config": "TOML file with the same keys as these options; options given here win.",
     "progress": "auto (a live table on a terminal, plain lines otherwise), rich, plain or none. [default: auto]",

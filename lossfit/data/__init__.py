@@ -49,7 +49,7 @@ from lossfit.data.classification import (
     Spirals,
     Xor,
 )
-from lossfit.data.dataset import Dataset, fit_standardizer, make_dataset, split_indices
+from lossfit.data.dataset import Dataset, fit_standardizer, make_dataset, split_indices, with_dtype
 from lossfit.data.files import Table, is_file_spec, read_file
 from lossfit.data.regression import (
     Counts,
@@ -83,6 +83,7 @@ __all__ = [
     "spec_of",
     "split_indices",
     "task_of",
+    "with_dtype",
 ]
 
 registry: Registry[Generator | Bundled] = Registry("dataset")

@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 import numpy as np
@@ -175,7 +175,7 @@ def fit_standardizer(X: Array) -> tuple[Array, Array]:
     return mean, std
 
 
-def square_safe_limit(n: int) -> float:
+def square_safe_limit(n: int, dtype: Any = np.float64) -> float:
     """The largest magnitude a target (or unscaled feature) of n rows may have: sqrt(max / (4 n)).
 
     Notes
@@ -183,47 +183,53 @@ def square_safe_limit(n: int) -> float:
     ::
 
         limit(n) = sqrt(1.8e308 / (4 n))         e.g. 4.7e152 for 200 rows, 1.5e151 for 200,000
+        float32: sqrt(3.4e38 / (4 n))            e.g. 6.5e17 for 200 rows
 
     A mean squared error adds up n squared errors; an error is at most twice the
     largest target when the prediction is of the same size, so below this limit
     sum((prediction - y)^2) stays finite. Above it the very first loss overflows
     float64 to inf: no learning rate can help, only rescaling the data.
 
-    >>> f"{square_safe_limit(200):.2g}"
-    '4.7e+152'
+    >>> f"{square_safe_limit(200):.2g}", f"{square_safe_limit(200, np.float32):.2g}"
+    ('4.7e+152', '6.5e+17')
     """
-    return math.sqrt(float(np.finfo(np.float64).max) / (4 * max(int(n), 1)))
+    return math.sqrt(float(np.finfo(dtype).max) / (4 * max(int(n), 1)))
 
 
 def _rescale_hint(value: float) -> str:
     return f"divide it by 1e{max(0, int(math.floor(math.log10(value))))}"
 
 
-def _check_target_range(name: str, target_name: str, y: Array) -> None:
+def _check_target_range(name: str, target_name: str, y: Array, dtype: Any = np.float64) -> None:
     if len(y) == 0:
         return
     biggest = float(np.max(np.abs(y)))
-    limit = square_safe_limit(len(y))
+    limit = square_safe_limit(len(y), dtype)
     if biggest > limit:
         raise DataError(
             f"Dataset `{name}`: the target `{target_name}` has values up to {biggest:.3g}, too large to train on: "
-            f"squared errors overflow float64 above about {limit:.2g} for {len(y)} rows (no learning rate "
-            f"helps); rescale the target ({_rescale_hint(biggest)}) and train again."
+            f"squared errors overflow {np.dtype(dtype).name} above about {limit:.2g} for {len(y)} rows (no learning "
+            f"rate helps); rescale the target ({_rescale_hint(biggest)}) and train again"
+            f"{_OR_FLOAT64[np.dtype(dtype).name]}."
         )
 
 
-def _check_raw_features(name: str, X: Array, feature_names: tuple[str, ...]) -> None:
+_OR_FLOAT64 = {"float64": "", "float32": ", or train with --dtype float64"}
+
+
+def _check_raw_features(name: str, X: Array, feature_names: tuple[str, ...], dtype: Any = np.float64) -> None:
     """Unstandardized features must stay below the same limit as targets (their products overflow)."""
     if X.size == 0:
         return
     biggest = max_abs(X)
-    limit = square_safe_limit(len(X))
+    limit = square_safe_limit(len(X), dtype)
     j = int(np.argmax(biggest))
     if biggest[j] > limit:
         raise DataError(
             f"Dataset `{name}`: column `{_column_name(feature_names, j)}` has values up to {biggest[j]:.3g}, too "
-            f"large to train on without standardizing (products overflow float64 above about {limit:.2g}); "
-            f"rescale it ({_rescale_hint(float(biggest[j]))}) or leave standardization on."
+            f"large to train on without standardizing (products overflow {np.dtype(dtype).name} above about "
+            f"{limit:.2g}); rescale it ({_rescale_hint(float(biggest[j]))}) or leave standardization on"
+            f"{_OR_FLOAT64[np.dtype(dtype).name]}."
         )
 
 
@@ -348,3 +354,34 @@ def make_dataset(
         source=source,
         dropped_rows=int(dropped_rows),
     )
+
+
+def with_dtype(dataset: Dataset, dtype: str) -> Dataset:
+    """The dataset with its features (and real-valued targets) in `dtype`; float64 returns it as it is.
+
+    float32 holds magnitudes up to 3.4e38 with about 7 significant digits. Standardized
+    features always fit (|x| <= sqrt(n)); real-valued targets and unstandardized features
+    must stay below `square_safe_limit(n, float32)`, or the first squared error overflows.
+    Class labels keep their type.
+
+    >>> from lossfit import data
+    >>> ds = with_dtype(data.load("linear(n_samples=10)", seed=0, val_split=0.2), "float32")
+    >>> ds.X_train.dtype, ds.y_train.dtype
+    (dtype('float32'), dtype('float32'))
+    """
+    kind = np.dtype(dtype)
+    if kind == np.float64:
+        return dataset
+    for part in (dataset.X_train, dataset.X_val):  # standardized features pass: |x| <= sqrt(n)
+        _check_raw_features(dataset.name, part, dataset.feature_names, kind)
+    y_train, y_val = dataset.y_train, dataset.y_val
+    if y_train.dtype.kind == "f":  # class indices keep their type
+        _check_target_range(dataset.name, "y", np.concatenate([y_train, y_val]), kind)
+        y_train, y_val = _read_only(y_train.astype(kind)), _read_only(y_val.astype(kind))
+    return replace(dataset, X_train=_read_only(dataset.X_train.astype(kind)),
+                   X_val=_read_only(dataset.X_val.astype(kind)), y_train=y_train, y_val=y_val)
+
+
+def _read_only(array: Array) -> Array:
+    array.flags.writeable = False
+    return array

@@ -325,7 +325,7 @@ class MultiMargin(MulticlassLoss):
         h = np.maximum(h, 0.0)
         if self.p == 1:
             loss = h.sum(axis=1) / k
-            d = (h > 0).astype(np.float64) / k  # 0 exactly at the margin
+            d = (h > 0).astype(h.dtype) / k  # 0 exactly at the margin
         else:
             loss = (h * h).sum(axis=1) / k
             d = (2.0 / k) * h
@@ -378,13 +378,13 @@ class CrammerSinger(MulticlassLoss):
     def pointwise(self, y_pred: Array, y_true: np.ndarray) -> tuple[Array, Array]:
         n = y_pred.shape[0]
         rows = np.arange(n)
-        others = np.array(y_pred, dtype=np.float64)  # a copy: the true class is masked out
+        others = y_pred.copy()  # the true class is masked out
         others[rows, y_true] = -np.inf
         rival = others.argmax(axis=1)  # first index on ties
         slack = 1.0 + others[rows, rival] - y_pred[rows, y_true]
         active = slack >= 0
-        d = np.zeros(y_pred.shape)
-        a = active.astype(np.float64)
+        d = np.zeros_like(y_pred)
+        a = active.astype(y_pred.dtype)
         d[rows, rival] = a
         d[rows, y_true] = -a
         return np.where(active, slack, 0.0), d

@@ -341,7 +341,7 @@ class Quantile(RegressionLoss):
         u = y_true - y_pred
         under = u >= 0
         tau = self.tau
-        return np.where(under, tau * u, (tau - 1.0) * u), np.where(under, -tau, 1.0 - tau)
+        return np.where(under, tau * u, (tau - 1.0) * u), np.where(under, -tau, 1.0 - tau).astype(u.dtype)
 
 
 @dataclass(frozen=True)
