@@ -426,6 +426,20 @@ def section_epoch(args: argparse.Namespace, scratch: Path) -> None:
                          extra)
 
 
+def section_dtype(args: argparse.Namespace, scratch: Path) -> None:
+    """Target 6: a float32 epoch on the large problem about half a float64 one (memory bandwidth)."""
+    n, d = (50_000, 100) if args.quick else (200_000, 100)
+    path = write_npz(scratch, n, d, "binary", args.seed)
+    epochs = 6 if args.quick else 12
+    runs = {dtype: prepare({"dataset": str(path), "loss": "bce", "optimizer": "sgd", "lr": 0.1, "epochs": epochs,
+                            "dtype": dtype}) for dtype in ("float32", "float64")}
+    times = interleave({dtype: (lambda run=run: lossfit_epoch(run, epochs, scratch)) for dtype, run in runs.items()},
+                       args.repeats)
+    ratios = [a / b for a, b in zip(times["float32"], times["float64"])]
+    add(Row(f"epoch {n:,}x{d} bce float32", "us", statistics.median(times["float32"]),
+            statistics.median(times["float64"]), ratios, 0.6, "the same run in float64 (--dtype float64)"))
+
+
 def section_batch(args: argparse.Namespace, scratch: Path) -> None:
     path = write_npz(scratch, 10_000, 20, "binary", args.seed)
     epochs = 10 if args.quick else 20
@@ -782,7 +796,7 @@ def section_convergence(args: argparse.Namespace, scratch: Path) -> None:
                            "crossing margin": margin}))
 
 
-SECTIONS = {"epoch": section_epoch, "batch": section_batch, "process": section_process, "memory": section_memory,
+SECTIONS = {"epoch": section_epoch, "dtype": section_dtype, "batch": section_batch, "process": section_process, "memory": section_memory,
             "live": section_live, "compare": section_compare, "convergence": section_convergence}
 
 

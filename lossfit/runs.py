@@ -24,6 +24,7 @@ import os
 import threading
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import tomli_w
 
@@ -134,12 +135,21 @@ class HistoryFile:
     FLUSH_SECONDS, so a row is on disk at most that long after it was written, even
     when the next epoch takes minutes. A failed write (a full disk) cuts the file back
     to its last whole row and the error is raised on the next `write` or `close`.
+
+    `write_row` keeps a row's values and formats them later, with one %-format for up
+    to FORMAT_ROWS rows at a time: a float's shortest repr is what it costs, not the
+    Python around each row (about 2 us a row on these machines).
     """
+
+    FORMAT_ROWS = 256
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)  # FileExistsError: claimed
         self._pending: list[str] = []
+        self._rows: list[Any] = []  # the values of rows not yet formatted, one after another
+        self._row_format = ""
+        self._row_width = 1
         self._size = 0  # bytes of whole rows on disk
         self._error: OSError | None = None
         self._lock = threading.Lock()
@@ -151,7 +161,29 @@ class HistoryFile:
         if self._error is not None:
             raise WriteError(self.path, self._error)
         with self._lock:
+            self._format_rows()
             self._pending.append(text)
+
+    def set_row_format(self, row_format: str, width: int) -> None:
+        """The %-format of one row (ending in a newline) and how many values it takes."""
+        with self._lock:
+            self._format_rows()
+            self._row_format, self._row_width = row_format, width
+
+    def write_row(self, values: tuple[Any, ...]) -> None:
+        """One row's values, in the order of the row format."""
+        if self._error is not None:
+            raise WriteError(self.path, self._error)
+        with self._lock:
+            self._rows.extend(values)
+            if len(self._rows) >= self.FORMAT_ROWS * self._row_width:
+                self._format_rows()
+
+    def _format_rows(self) -> None:
+        """Turn the kept values into text (the lock is held)."""
+        if self._rows:
+            self._pending.append((self._row_format * (len(self._rows) // self._row_width)) % tuple(self._rows))
+            self._rows.clear()
 
     def _flush_every_second(self) -> None:
         while not self._closed.wait(FLUSH_SECONDS):
@@ -159,6 +191,7 @@ class HistoryFile:
 
     def flush(self) -> None:
         with self._lock:
+            self._format_rows()
             if not self._pending or self._error is not None:
                 return
             data = "".join(self._pending).encode("utf-8")
@@ -228,13 +261,13 @@ class RunFolder:
             self._columns = list(record.metrics)
             header = ["epoch", "train_loss", "val_loss", "penalty", *self._columns, "lr", "grad_norm", "seconds"]
             self._history.write(",".join(header) + "\n")
-            # One C-level %-format per row: floats as repr (shortest text that round-trips exactly).
+            # floats as repr: the shortest text that round-trips exactly
             self._row_format = "%d," + "%r," * (len(header) - 2) + "%.6f\n"
+            self._history.set_row_format(self._row_format, len(header))
         m = record.metrics
-        self._history.write(self._row_format % (
-            record.epoch, float(record.train_loss), float(record.val_loss), float(record.penalty),
-            *[float(m[c]) for c in self._columns], float(record.lr), float(record.grad_norm), record.seconds,
-        ))
+        self._history.write_row((record.epoch, float(record.train_loss), float(record.val_loss),
+                                 float(record.penalty), *map(float, map(m.__getitem__, self._columns)),
+                                 float(record.lr), float(record.grad_norm), record.seconds))
 
     def close(self, summary: RunSummary) -> None:
         """history.csv, then metrics.json, then the plots (and metrics.json again, listing them)."""

@@ -52,7 +52,8 @@ def test_every_loss_trains_in_float32_end_to_end(loss_name):
     assert d.X_train.dtype == np.float32 and d.X_val.dtype == np.float32
     if np.asarray(d.y_train).dtype.kind == "f":
         assert d.y_train.dtype == np.float32
-    step = training.Stepper(run.model, run.loss, run.optimizer, training.Regularization(l2=0.01, l1=0.01, clip_grad=1.0),
+    regularization = training.Regularization(l2=0.01, l1=0.01, clip_grad=1.0)
+    step = training.Stepper(run.model, run.loss, run.optimizer, regularization,
                             [i for i, w in enumerate(run.model.is_weight) if w])
     for _ in range(3):
         value, d_out, out = step.loss(d.X_train, d.y_train, d.w_train)

@@ -133,6 +133,28 @@ def test_history_rows_reach_the_disk_within_a_second_even_when_the_next_epoch_is
         history.close()
 
 
+def test_rows_kept_as_values_come_out_as_one_row_at_a_time_would(tmp_path):
+    """write_row formats up to FORMAT_ROWS rows in one go: the text is the same, in order, whole rows only."""
+    row_format = "%d,%r,%r\n"
+    count = 2 * runs.HistoryFile.FORMAT_ROWS + 5
+    rows = [(i, 1.0 / (i + 1), math.nan if i % 7 == 0 else -i * 1e-300) for i in range(count)]
+    history = runs.HistoryFile(tmp_path / "history.csv")
+    try:
+        history.write("epoch,a,b\n")
+        history.set_row_format(row_format, 3)
+        for i, row in enumerate(rows):
+            history.write_row(row)
+            if i == runs.HistoryFile.FORMAT_ROWS + 3:  # the first batch is formatted; this one is not yet
+                history.flush()
+                on_disk = (tmp_path / "history.csv").read_text()
+                assert on_disk.count("\n") == i + 2 and on_disk.endswith("\n")
+        time.sleep(runs.FLUSH_SECONDS + 0.5)  # the flusher formats and writes the rest
+        expected = "epoch,a,b\n" + "".join(row_format % row for row in rows)
+        assert (tmp_path / "history.csv").read_text() == expected
+    finally:
+        history.close()
+
+
 # ------------------------------------------------------------------------ the training loop
 def test_training_stops_inside_an_epoch_and_says_how_far_it_got():
     prepared = api.prepare(build_config(None, {"dataset": "linear(n_samples=100)", "optimizer": "sgd",
