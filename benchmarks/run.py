@@ -16,6 +16,8 @@ Sections (the row's "ref" is what lossfit is compared against):
           what lossfit records per epoch (the task's metrics and the gradient norm).
           Same arrays (taken from the prepared run), same initial weights, same lr, same
           process, interleaved (the order rotates every repeat).
+- dtype   (target 6) the same full-batch bce run in --dtype float32 against float64 on 200,000 x 100
+          (50,000 x 100 with --quick): the per-epoch time ratio, target at most 0.6 (about 2x faster).
 - batch   mini-batch SGD, batch 32 on 10,000 x 20 (logistic), against a hand-written
           mini-batch loop (permutation, gathered batch, forward, loss, gradient, update);
           the MLP (16-16 tanh, moons, 200 samples, full batch) against a hand-written
