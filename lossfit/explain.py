@@ -456,6 +456,11 @@ def page(loss: Any, width: int | None = None) -> Group:
 
 
 def _default_dataset(task: str) -> str:
+    """lossfit.data.default_for_task, from the static table (importing lossfit.data costs ~50 ms)."""
+    from lossfit.catalog import DEFAULT_DATASETS
+
+    if task in DEFAULT_DATASETS:
+        return DEFAULT_DATASETS[task]
     from lossfit import data
 
     return data.default_for_task(task)  # type: ignore[arg-type]

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
 from lossfit.errors import ConfigError
+
+if TYPE_CHECKING:
+    from lossfit.catalog import DatasetRow
 
 PREVIEW_ROWS = 5
 MAX_COLUMNS = 8  # features shown in the first-rows table
@@ -66,13 +69,13 @@ def list_datasets() -> None:
     Each in the widest layout that fits the terminal: one column per figure with the
     summary beside them, or (narrow) the figures and the summary under each other.
     """
-    from lossfit import data
+    from lossfit import catalog
     from lossfit.display import Terminal, fits
 
     out = Terminal.create().out
-    groups = [(title, names, [data.generator(name) for name in names]) for title, names in (
-        ("generators (seeded; parameters as in `moons(noise=0.1)`)", data.names()),
-        ("bundled real datasets (no parameters; see datasets/ATTRIBUTION.md)", data.bundled_names()))]
+    groups = [  # static rows (lossfit.catalog, checked against lossfit.data by tests): nothing is loaded
+        ("generators (seeded; parameters as in `moons(noise=0.1)`)", catalog.GENERATORS),
+        ("bundled real datasets (no parameters; see datasets/ATTRIBUTION.md)", catalog.BUNDLED)]
     # One layout for both tables: the widest that fits them both.
     stacked = not all(fits(out, _datasets_table(*group, stacked=False)) for group in groups)
     for group in groups:
@@ -85,7 +88,7 @@ def list_datasets() -> None:
 SUMMARY_MIN_WIDTH = 24  # narrower than this, the summary goes under the figures instead
 
 
-def _datasets_table(title: str, names: list[str], made: list[Any], *, stacked: bool) -> Any:
+def _datasets_table(title: str, rows: tuple[DatasetRow, ...], *, stacked: bool) -> Any:
     """name | task | samples | features | classes | summary, or (stacked) name | about."""
     from rich.table import Table
     from rich.text import Text
@@ -99,18 +102,17 @@ def _datasets_table(title: str, names: list[str], made: list[Any], *, stacked: b
         for column in ("task", "samples", "features", "classes"):
             table.add_column(column, justify="left" if column == "task" else "right", no_wrap=True)
         table.add_column("summary", min_width=SUMMARY_MIN_WIDTH)
-    for name, one in zip(names, made):
-        classes = str(one.n_classes) if one.task != "regression" else "–"
-        samples = str(getattr(one, "n_samples", "?"))
+    for one in rows:
+        classes = str(one.classes) if one.task != "regression" else "–"
         if stacked:
-            figures = [one.task, f"{samples} samples", f"{one.n_features} feature{'s' if one.n_features != 1 else ''}"]
+            figures = [one.task, f"{one.samples} samples", f"{one.features} feature{'s' if one.features != 1 else ''}"]
             if one.task != "regression":
-                figures.append(f"{one.n_classes} classes")
+                figures.append(f"{one.classes} classes")
             about = Text(", ".join(figures) + "\n", style="dim")
             about.append(one.summary, style="")
-            table.add_row(name, about)
+            table.add_row(one.name, about)
         else:
-            table.add_row(name, one.task, samples, str(one.n_features), classes, one.summary)
+            table.add_row(one.name, one.task, one.samples, str(one.features), classes, one.summary)
     return table
 
 

@@ -1,17 +1,21 @@
 """`lossfit` commands about losses: `losses`, `explain`, `gradcheck`.
 
 numpy and matplotlib are imported inside the command functions only, so
-`lossfit --help` stays instant.
+`lossfit --help` stays instant; `lossfit losses` reads the static rows of
+`lossfit.catalog` and builds no registry.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
 from lossfit.errors import ConfigError, LossfitError, UnknownNameError
+
+if TYPE_CHECKING:
+    from lossfit.catalog import LossRow
 
 TASKS = ("regression", "binary", "multiclass")
 GRADCHECK_EXIT_HELP = "Exit codes: 0 every gradient matches · 1 a gradient does not match · 2 user mistake."
@@ -31,17 +35,17 @@ def losses_command(
     """List every loss, by task: name, aliases, targets and key properties."""
     from rich.text import Text
 
-    from lossfit import losses
+    from lossfit import catalog
     from lossfit.display import Terminal, fit
 
     if task is not None and task.strip().lower() not in TASKS:
         raise ConfigError(f"Unknown task `{task}` for --task. Expected one of: {', '.join(TASKS)}.")
     chosen = [task.strip().lower()] if task else list(TASKS)
     terminal = Terminal.create()
-    sections = [(t, losses.for_task(t)) for t in chosen]
+    sections = [(t, catalog.for_task(t)) for t in chosen]  # static rows: no registry is built
     # Widest first; the first layout that fits the terminal without cutting a name is printed.
     table = fit(terminal.out, [_losses_table(sections, layout) for layout in ("columns", "folded", "narrow")])
-    count = sum(len(names) for _, names in sections)
+    count = sum(len(rows) for _, rows in sections)
     terminal.out.print(table)
     legend = (
         "targets: {0,1}|±1 = labels in {0, 1} or {-1, +1}; index = class index. smooth: C∞ / C1 / kinks. "
@@ -55,22 +59,21 @@ def losses_command(
     )
 
 
-def _losses_table(sections: list[tuple[str, list[str]]], layout: str) -> Any:
+def _losses_table(sections: list[tuple[str, list[LossRow]]], layout: str) -> Any:
     """The table of `lossfit losses` in one of three layouts, widest first.
 
     - "columns": name, aliases, targets, convex, smooth, robust, margin, probs.
     - "folded": the aliases go under the name ("aka l2, squared_error").
     - "narrow": aliases folded, and the four property columns become one list of words.
     Names are never wrapped or cut: their column is as wide as the longest.
+    The rows come from `lossfit.catalog` (class-level facts, checked against the registry by tests).
     """
     import textwrap
 
     from rich.table import Table
     from rich.text import Text
 
-    from lossfit import losses
-
-    widest = max(len(name) for _, names in sections for name in names) + 2
+    widest = max(len(row.name) for _, rows in sections for row in rows) + 2
     table = Table(header_style="bold", box=None, pad_edge=False, padding=(0, 1), collapse_padding=True,
                   show_edge=False)
     table.add_column("name", style="bold", min_width=widest, no_wrap=True)  # aliases below are pre-wrapped
@@ -84,62 +87,28 @@ def _losses_table(sections: list[tuple[str, list[str]]], layout: str) -> Any:
         for flag in flags:
             table.add_column(flag, no_wrap=True)
     table.add_column("probs", no_wrap=True)
-    for t, names in sections:  # one section per task, under a title row
-        table.add_row(Text(f"{t} ({len(names)})", style="bold underline"))
-        for i, name in enumerate(names):
-            entry = losses.registry.entry(name)
-            cls: Any = entry.factory
-            cell: str | Text = f"  {name}"
-            if layout != "columns" and entry.aliases:
-                aka = textwrap.wrap(f"aka {', '.join(entry.aliases)}", width=widest - 4, break_long_words=False,
+    for t, rows in sections:  # one section per task, under a title row
+        table.add_row(Text(f"{t} ({len(rows)})", style="bold underline"))
+        for i, row in enumerate(rows):
+            cell: str | Text = f"  {row.name}"
+            if layout != "columns" and row.aliases:
+                aka = textwrap.wrap(f"aka {', '.join(row.aliases)}", width=widest - 4, break_long_words=False,
                                     break_on_hyphens=False)
-                cell = Text(f"  {name}", style="bold")
+                cell = Text(f"  {row.name}", style="bold")
                 cell.append("".join(f"\n    {line}" for line in aka), style="dim not bold")
             if layout == "narrow":
-                words = ["convex" if cls.convex else "non-convex", short_smooth(cls.smooth)]
-                words += [word for word, flag in (("robust", cls.robust), ("margin", cls.margin_based)) if flag]
+                words = ["convex" if row.convex else "non-convex", row.smooth]
+                words += [word for word, flag in (("robust", row.robust), ("margin", row.margin)) if flag]
                 properties = [", ".join(words)]
             else:
-                properties = [_yes(cls.convex), short_smooth(cls.smooth), _yes(cls.robust), _yes(cls.margin_based)]
-            aliases = [", ".join(entry.aliases)] if layout == "columns" else []
-            table.add_row(cell, *aliases, short_targets(cls), *properties, short_link(cls.probability_link),
-                          end_section=i == len(names) - 1)
+                properties = [_yes(row.convex), row.smooth, _yes(row.robust), _yes(row.margin)]
+            aliases = [", ".join(row.aliases)] if layout == "columns" else []
+            table.add_row(cell, *aliases, row.targets, *properties, row.probs, end_section=i == len(rows) - 1)
     return table
 
 
 def _yes(flag: bool) -> str:
     return "yes" if flag else "no"
-
-
-def short_targets(cls: Any) -> str:
-    """A few words for the table: what the targets look like."""
-    domain = str(cls.target_domain)
-    if cls.task == "multiclass":
-        return "prob rows" if domain.startswith("probability") else "index"
-    if cls.task == "binary":
-        if "probabilities" in domain:
-            return "[0,1]"
-        return "{0,1}|±1" if "-1" in domain else "{0,1}"
-    return "counts≥0" if domain.startswith("counts") else "real"
-
-
-def short_smooth(text: str) -> str:
-    text = str(text)
-    if text.startswith("C-infinity"):
-        return "C∞"
-    if text.startswith("C1"):
-        return "C1"
-    if "kink" in text:
-        return "kinks" if "kinks" in text else "kink"
-    return text.split(" ")[0] if text else "?"
-
-
-def short_link(link: str | None) -> str:
-    if link in (None, "none"):
-        return "-"
-    if str(link).startswith("(clip"):
-        return "clip"
-    return str(link).replace("sigmoid(2 f)", "σ(2f)")
 
 
 # ------------------------------------------------------------------ explain

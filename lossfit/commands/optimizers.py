@@ -10,7 +10,8 @@
   textbook EMA rule side by side; for a schedule it draws the lr of 100 epochs.
 
 Everything shown is read from the registries and the class docstrings, so the
-text cannot drift from the code. numpy (imported by `lossfit.optimizers`) and
+text cannot drift from the code (the listing through the static tables of
+`lossfit.catalog`, which a test holds equal to the registries). numpy (imported by `lossfit.optimizers`) and
 `lossfit.display` are imported inside the functions: `lossfit --help` stays fast.
 """
 
@@ -133,10 +134,14 @@ def list_optimizers() -> None:
 
 
 def print_catalogue(out: Console) -> None:
-    """The two tables of `lossfit optimizers`, each in the widest layout that fits `out` (names never cut)."""
+    """The two tables of `lossfit optimizers`, each in the widest layout that fits `out` (names never cut).
+
+    The rows come from the static tables of `lossfit.catalog` (checked against the
+    registries by tests/test_startup_catalog.py): listing builds no registry.
+    """
     from rich.text import Text
 
-    from lossfit import schedules
+    from lossfit import catalog
     from lossfit.display import fit
 
     out.print(fit(out, [_optimizer_table(folded) for folded in (False, True)]), soft_wrap=False)
@@ -147,8 +152,8 @@ def print_catalogue(out: Console) -> None:
     table = _table("Learning-rate schedules")
     table.add_column("name", no_wrap=True, style="cyan")
     table.add_column("summary, then defaults")
-    for schedule in schedules.registry:
-        table.add_row(schedule.name, _summary_and_defaults(schedule))
+    for row in catalog.SCHEDULES:
+        table.add_row(row.name, _summary_and_defaults(row.summary, row.defaults))
     out.print(table, soft_wrap=False)
     notes = ["?: required, e.g. --schedule 'cosine(T_max=100)'.", *TRAIN_FILLS.values()]
     out.print(Text(" ".join(notes), style="dim"), soft_wrap=False, highlight=False)
@@ -158,29 +163,28 @@ def _optimizer_table(folded: bool) -> Table:
     """name | what it is | summary and defaults; `folded`: what it is goes under the name (narrow terminals)."""
     from rich.text import Text
 
-    from lossfit import optimizers
+    from lossfit import catalog
 
     table = _table("Optimizers")
     table.add_column("name", no_wrap=True, style="cyan")
     if not folded:
         table.add_column("what it is")
     table.add_column("summary, then defaults")
-    for entry in optimizers.registry:
+    for row in catalog.OPTIMIZERS:
         if folded:
-            name = Text(entry.name)
-            name.append("\n" + _kind(entry), style="dim not cyan")
-            table.add_row(name, _summary_and_defaults(entry))
+            name = Text(row.name)
+            name.append("\n" + row.kind, style="dim not cyan")
+            table.add_row(name, _summary_and_defaults(row.summary, row.defaults))
         else:
-            table.add_row(entry.name, _kind(entry), _summary_and_defaults(entry))
+            table.add_row(row.name, row.kind, _summary_and_defaults(row.summary, row.defaults))
     return table
 
 
-def _summary_and_defaults(entry: Entry[Any]) -> Text:
+def _summary_and_defaults(summary: str, defaults: str) -> Text:
     """One cell: the summary, and the defaults below it (dim)."""
     from rich.text import Text
 
-    cell = Text(entry.summary)
-    defaults = _defaults(entry)
+    cell = Text(summary)
     if defaults:
         cell.append("\n" + defaults, style="dim")
     return cell
