@@ -25,7 +25,8 @@ from matplotlib.figure import Figure
 
 from lossfit.data import true_line, true_target
 from lossfit.metrics import NAMES
-from lossfit.plots._style import TRUTH_COLOR, all_finite, draw_each, variant_color, wrap_title
+from lossfit.plots._style import TRUTH_COLOR, all_finite, draw_each, lay_out, new_figure, variant_color, wrap_title
+from lossfit.plots._style import title as set_title
 from lossfit.plots.curves import Series, overlay
 from lossfit.plots.models import draw_boundary, draw_data_1d, draw_fit_1d, draw_predicted_vs_actual, line_grid
 from lossfit.training import EpochRecord
@@ -75,7 +76,7 @@ def title_of(race: Any) -> str:
 
 def curves_figure(race: Any, verdict: Any, records: Sequence[Sequence[EpochRecord]]) -> Figure:
     """Training loss / its first value, and the common metric, for every variant against epochs."""
-    fig = Figure(figsize=(12, 4.6), layout="constrained")
+    fig = new_figure(12, 4.6)
     left, right = fig.subplots(1, 2)
     relative, metric_series = [], []
     metric = race.live_metric
@@ -94,14 +95,13 @@ def curves_figure(race: Any, verdict: Any, records: Sequence[Sequence[EpochRecor
     overlay(right, metric_series, f"{NAMES.get(metric, metric)} ({split})",
             f"the common measure: {NAMES.get(metric, metric)} on the {split} split", log=False)
     left.legend(frameon=False, fontsize=8)
-    fig.suptitle(wrap_title(title_of(race), 11.5), fontsize=10)
-    return fig
+    return lay_out(fig, heading=fig.suptitle(wrap_title(title_of(race), 11.5), fontsize=10))
 
 
 def fits_figure(race: Any, verdict: Any) -> Figure:
     """One-feature regression: the data, every variant's fitted line, and the truth when it is known."""
     dataset = race.dataset
-    fig = Figure(figsize=(8.5, 5.6), layout="constrained")
+    fig = new_figure(8.5, 5.6)
     ax = fig.add_subplot()
     draw_data_1d(ax, dataset)
     y_all = np.concatenate([dataset.y_train, dataset.y_val])
@@ -131,8 +131,8 @@ def fits_figure(race: Any, verdict: Any) -> Figure:
     pad = 0.15 * (high - low or 1.0)
     ax.set_ylim(min(low, y_all.min()) - pad, max(high, y_all.max()) + pad)
     ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    ax.set_title(wrap_title(title_of(race), 7.0), fontsize=10)
-    return fig
+    set_title(ax, wrap_title(title_of(race), 7.0))
+    return lay_out(fig)
 
 
 def predictor(prepared: Any) -> Callable[[np.ndarray], np.ndarray]:
@@ -167,7 +167,8 @@ def models_figure(race: Any, verdict: Any) -> Figure:
     n = len(race.entries)
     cols = min(n, 4)
     rows = math.ceil(n / cols)
-    fig = Figure(figsize=(3.6 * cols + 1.6, 3.4 * rows + 0.9), layout="constrained")
+    width = 3.6 * cols + 1.6
+    fig = new_figure(width, 3.4 * rows + 0.9)
     axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False)).ravel()
     y_all = np.concatenate([dataset.y_train, dataset.y_val]) if dataset.task == "regression" else None
     limits = None
@@ -183,14 +184,13 @@ def models_figure(race: Any, verdict: Any) -> Figure:
             draw_boundary(ax, dataset, prepared.model, resolution=200, legend=index == cols - 1, point_size=10,
                           loss=prepared.loss)
         rank = f"#{standing.rank} · " if standing.rank is not None else ""
-        ax.set_title(f"{rank}{entry.label}{_score_note(standing, verdict)}"
-                     + (f" · {standing.status}" if standing.status in ("diverged", "failed") else ""), fontsize=9,
-                     color=variant_color(index))
+        set_title(ax, f"{rank}{entry.label}{_score_note(standing, verdict)}"
+                  + (f" · {standing.status}" if standing.status in ("diverged", "failed") else ""), fontsize=9,
+                  color=variant_color(index))
     for ax in axes[n:]:
         ax.set_visible(False)
     title = title_of(race)
     if dataset.task == "binary":
         title += ("\nshading: P(class 1), or the score for losses without a probability · solid: the boundary"
                   " (score 0) · dashed (hinge family): score -1 and +1, circled: the points inside them")
-    fig.suptitle(wrap_title(title, fig.get_figwidth() - 0.3), fontsize=10)
-    return fig
+    return lay_out(fig, heading=fig.suptitle(wrap_title(title, width - 0.3), fontsize=10))

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import Locator, MaxNLocator
 
-from lossfit.plots._style import TRAIN_COLOR, VAL_COLOR, wrap_title
+from lossfit.plots._style import TRAIN_COLOR, VAL_COLOR, lay_out, new_figure, title as set_title, wrap_title
 from lossfit.training import EpochRecord
 
 ENDINGS = ("diverged", "failed", "interrupted", "terminated", "early_stopped")  # statuses marked on a curve where they happened
@@ -44,7 +45,7 @@ def loss_curve(records: list[EpochRecord], title: str = "", status: str = "compl
     train = np.array([r.train_loss for r in records], dtype=float)
     val = np.array([r.val_loss for r in records], dtype=float)
     scheduled = schedule.split("(", 1)[0].strip() not in ("", "constant")
-    fig = Figure(figsize=(7, 5.6 if scheduled else 4.4), layout="constrained")
+    fig = new_figure(7, 5.6 if scheduled else 4.4)
     if scheduled:
         ax, ax_lr = fig.subplots(2, 1, sharex=True, height_ratios=[3, 1])
     else:
@@ -65,12 +66,14 @@ def loss_curve(records: list[EpochRecord], title: str = "", status: str = "compl
     zero_note(ax, epochs, drawn, log)
     if status in ENDINGS:
         mark_ending(ax, int(epochs[-1]), status)
-    finish_epoch_axes(ax, "loss", wrap_title(title, 6.6))
+    finish_epoch_axes(ax, "loss")
+    if title:
+        set_title(ax, wrap_title(title, 6.6))
     ax.legend(frameon=False, loc="best")
     if ax_lr is not None:
         lr_panel(ax_lr, epochs, np.array([r.lr for r in records], dtype=float), schedule)
         ax.set_xlabel("")
-    return fig
+    return lay_out(fig)
 
 
 def _log_floor(*series: np.ndarray) -> float:
@@ -155,8 +158,31 @@ def mark_ending(ax: Axes, epoch: int, status: str) -> None:
                 ha="right", va="top", fontsize=9, bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8})
 
 
+class InView(Locator):
+    """Another locator's ticks, only those inside the view: matplotlib makes a tick (five artists) for
+    every location it is given, and a log axis's locator gives a decade more on each side."""
+
+    def __init__(self, inner: Locator) -> None:
+        self.inner = inner
+
+    def set_axis(self, axis: Any) -> None:
+        super().set_axis(axis)
+        self.inner.set_axis(axis)
+
+    def __call__(self) -> Any:
+        low, high = sorted(self.axis.get_view_interval())  # type: ignore[union-attr]
+        locations = np.asarray(self.inner())
+        return locations[(locations >= low) & (locations <= high)]
+
+    def tick_values(self, vmin: float, vmax: float) -> Any:
+        return self.inner.tick_values(vmin, vmax)
+
+
 def finish_epoch_axes(ax: Axes, ylabel: str, title: str = "") -> None:
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.set_major_locator(InView(axis.get_major_locator()))
+        axis.set_minor_locator(InView(axis.get_minor_locator()))
     ax.set_xlabel("epoch")
     ax.set_ylabel(ylabel)
     if title:

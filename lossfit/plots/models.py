@@ -15,7 +15,8 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from lossfit.plots._style import CLASS_COLORS, TRAIN_COLOR, TRUTH_COLOR, VAL_COLOR, all_finite, span, stamp, wrap_title
+from lossfit.plots._style import (CLASS_COLORS, TRAIN_COLOR, TRUTH_COLOR, VAL_COLOR, all_finite, lay_out, new_figure, span,
+                                  stamp, title as set_title, wrap_title)
 
 Predict = Callable[[np.ndarray], np.ndarray]  # standardized X -> prediction in the target's units
 
@@ -29,7 +30,7 @@ def fit_plot(dataset: Any, model: Any, title: str = "", link: Any = None, status
     quantile the loss estimates (quantile loss), whose true line is drawn instead of the noiseless one.
     """
     predict = model.predict if link is None else (lambda X: link(model.predict(X)))
-    fig = Figure(figsize=(7, 4.8), layout="constrained")
+    fig = new_figure(7, 4.8)
     ax = fig.add_subplot()
     diverged = status in ("diverged", "failed")
     if dataset.n_features == 1:
@@ -43,9 +44,9 @@ def fit_plot(dataset: Any, model: Any, title: str = "", link: Any = None, status
         draw_predicted_vs_actual(ax, dataset, predict)
     if diverged:
         stamp(ax, f"{status}: no fitted line" if dataset.n_features == 1 else status)
-    ax.set_title(wrap_title(title, 6.6), fontsize=10)
+    set_title(ax, wrap_title(title, 6.6))
     ax.legend(frameon=False, fontsize=9, loc="best")
-    return fig
+    return lay_out(fig)
 
 
 def draw_truth_1d(ax: Axes, dataset: Any, quantile: float | None = None) -> bool:
@@ -297,20 +298,31 @@ def _draw_regions(ax: Axes, g0: np.ndarray, g1: np.ndarray, out: np.ndarray, col
     return Shading(mappable, label)
 
 
-def decision_boundary(dataset: Any, model: Any, title: str = "", resolution: int = 400, loss: Any = None,
+COLORBAR_HEIGHT = 0.028  # of the plane's: about 1/40 of its width, as thick as constrained layout drew it
+
+
+def decision_boundary(dataset: Any, model: Any, title: str = "", resolution: int = 300, loss: Any = None,
                       status: str = "completed") -> Figure:
-    """One run's decision-boundary figure (two-feature classification), with a colorbar for the shading."""
-    fig = Figure(figsize=(8, 6.2), layout="constrained")
-    ax = fig.add_subplot()
+    """One run's decision-boundary figure (two-feature classification), with a colorbar for the shading.
+
+    A `resolution` of 300 points a side is about 2 pixels a point on the ~620-pixel plane: the shading is
+    interpolated and the boundaries are contour lines, so finer grids look the same and cost the model
+    more (an MLP's prediction over the grid is most of this figure's time).
+    """
+    fig = new_figure(8, 6.2)
+    grid = fig.add_gridspec(2, 1, height_ratios=[1, COLORBAR_HEIGHT])  # the colorbar's row under the plane
+    ax = fig.add_subplot(grid[0])
     shading = draw_boundary(ax, dataset, model, resolution, loss=loss)
     if shading is not None:
-        bar = fig.colorbar(shading.image, ax=ax, orientation="horizontal", fraction=0.05, pad=0.02, aspect=40)
+        bar = fig.colorbar(shading.image, cax=fig.add_subplot(grid[1]), orientation="horizontal")
         bar.set_label(shading.label, fontsize=9)
         if shading.ticks:
             bar.set_ticks(list(shading.ticks))
+    else:
+        ax.set_subplotspec(grid[:, 0])
     if status in ("diverged", "failed"):
         stamp(ax, status if shading is not None else f"{status}: the scores are not finite, no boundary")
     elif shading is None:
         stamp(ax, "the scores are not finite: no boundary")
-    ax.set_title(wrap_title(title, 6.0), fontsize=10)
-    return fig
+    set_title(ax, wrap_title(title, 6.0))
+    return lay_out(fig)
