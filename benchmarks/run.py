@@ -469,10 +469,15 @@ def section_batch(args: argparse.Namespace, scratch: Path) -> None:
                   "+metrics": ("the same + accuracy and gradient norm", 1.5)})
 
 
+# Children write and use bytecode caches, as on a user's machine: with PYTHONDONTWRITEBYTECODE set (as
+# some sandboxes do) an editable lossfit is recompiled on every run while site-packages is not.
+CHILD_ENV = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+
+
 def cpu_of(cmd: list[str], cwd: Path) -> float:
     """User + system CPU seconds of one child process (and its children)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    done = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, check=False)
+    done = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, check=False, env=CHILD_ENV)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
