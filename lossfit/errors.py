@@ -21,6 +21,7 @@ class ExitCode(IntEnum):
     INTERNAL = 1  # a bug: reported with a traceback
     USAGE = 2  # a user mistake: bad option, name, number, file or data
     DIVERGED = 3  # training produced NaN/inf; history and plots are still written
+    DIFFERENT = 4  # `lossfit rerun`: the new history differs from the saved one (the new run folder is kept)
     HANGUP = 129  # SIGHUP (the terminal closed): as INTERRUPTED
     INTERRUPTED = 130  # Ctrl-C: training stops at the next batch; history, metrics.json and plots are written
     BROKEN_PIPE = 141  # the reader of stdout went away (`lossfit losses | head -2`): 128 + SIGPIPE, as shells say

@@ -5,4 +5,4 @@ Modules are imported when the CLI starts, so they must not import numpy or
 matplotlib at module level: import them inside the command functions.
 """
 
-MODULES = ("compare", "landscape", "lr_find", "losses", "optimizers", "datasets", "plot")
+MODULES = ("compare", "landscape", "lr_find", "losses", "optimizers", "datasets", "plot", "export")
