@@ -310,22 +310,31 @@ def race(
             started.append(runner)
         if board is not None:
             board.open(plan_)
-        active = list(range(len(runners)))
-        while active:
-            for index in list(active):
-                try:
-                    record = runners[index].advance()
-                except LossfitError as err:  # this variant's own mistake (a custom loss that raised): it alone ends
-                    runners[index].fail(str(err))
-                    record = None
-                if record is None:
-                    active.remove(index)
-                    if board is not None:
-                        board.ended(index, runners[index].status or "interrupted")
-                elif board is not None:
-                    board.update(index, record)
-            if not stopping:
-                stopping = stop_requested() or False
+        # A round is one epoch of every variant still running. The loop stays thin (bound methods, no copies)
+        # and NumPy's floating-point warnings are silenced once around it, as `api.run` does (a diverging
+        # run overflows: its divergence check says so), not once per epoch: for tiny epochs the race's own
+        # Python work is what it adds on top of the runs one by one.
+        active = [(index, runner.advance_silenced) for index, runner in enumerate(runners)]
+        update = board.update if board is not None else None
+        with np.errstate(all="ignore"):
+            while active:
+                ended: list[int] = []
+                for index, advance in active:
+                    try:
+                        record = advance()
+                    except LossfitError as err:  # this variant's own mistake (a custom loss that raised): it alone ends
+                        runners[index].fail(str(err))
+                        record = None
+                    if record is None:
+                        ended.append(index)
+                        if board is not None:
+                            board.ended(index, runners[index].status or "interrupted")
+                    elif update is not None:
+                        update(index, record)
+                if ended:
+                    active = [(index, advance) for index, advance in active if index not in ended]
+                if not stopping:
+                    stopping = stop_requested() or False
         summaries = [runner.finish() for runner in runners]
     except BaseException:
         for runner in started:

@@ -37,12 +37,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import IO, Any
 
+from rich.cells import cell_len, set_cell_size
 from rich.columns import Columns
-from rich.console import Console, ConsoleRenderable, Group, JustifyMethod, OverflowMethod, RenderableType, RenderHook
+from rich.console import (Console, ConsoleOptions, ConsoleRenderable, Group, JustifyMethod, OverflowMethod, RenderableType,
+                          RenderHook)
 from rich.live import Live
 from rich.padding import Padding
 from rich.panel import Panel
 from rich.progress_bar import ProgressBar
+from rich.segment import Segment
 from rich.style import Style
 from rich.table import Table
 from rich.text import Span, Text
@@ -382,43 +385,135 @@ def _sample(values: list[float], width: int) -> list[float]:
     return [values[int(i * step)] for i in range(width - 1)] + [values[-1]]
 
 
-def render_table(info: RunInfo, records: list[EpochRecord], elapsed: float | None = None) -> Group:
+Piece = tuple[str, Style]  # a run of text in one style
+Line = list[Piece]
+PLAIN, BOLD, DIM, CYAN = Style(), Style(bold=True), Style(dim=True), Style(color="cyan")
+BOLD_CYAN, BOLD_GREEN = Style(bold=True, color="cyan"), Style(bold=True, color="green")
+
+
+class Frame:
+    """One frame of a live view: lines of preformatted text, then a progress bar and a note.
+
+    Drawing it takes no layout: each line's pieces are written as they are, cropped to
+    the width (a title too long loses the sizes after it, then ends in "…"). This is what
+    the refresh thread draws ten times a second while training shares the interpreter
+    with it, so it must be cheap; `group()` gives the same frame as rich Texts (for
+    printing or inspecting it).
+    """
+
+    def __init__(self, lines: list[Line], total: int, done: int, note: str, encoding: str = "utf-8") -> None:
+        if not can_encode(GLYPHS, encoding):
+            lines = [[(to_encoding(text, encoding), style) for text, style in line] for line in lines]
+            note = to_encoding(note, encoding)
+        self.lines, self.total, self.done, self.note = lines, total, done, note
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterable[Segment]:
+        width = options.max_width
+        for number, line in enumerate(self.lines):
+            room = width
+            if number == 0 and len(line) > 2 and sum(cell_len(text) for text, _ in line) > width:
+                line = line[:2]  # a title too long for the line: the sizes after it go first
+            for text, style in line:
+                size = cell_len(text)
+                if size > room:
+                    if room > 0:
+                        yield Segment(set_cell_size(text, room - 1) + "…" if number == 0 and room > 1
+                                      else set_cell_size(text, room), style)
+                    break
+                yield Segment(text, style)
+                room -= size
+            yield Segment.line()
+        bar = min(30, width)
+        yield from console.render(ProgressBar(total=self.total, completed=self.done, width=bar),
+                                  options.update_width(bar))
+        if width > bar + 1:
+            yield Segment(" " + set_cell_size(self.note, width - bar - 1).rstrip(), DIM)
+        yield Segment.line()
+
+    def group(self) -> Group:
+        """The same frame as rich Texts (not wrapped: cropped, like the live view), the bar in a grid."""
+        footer = Table.grid(padding=(0, 1))
+        footer.add_row(ProgressBar(total=self.total, completed=self.done, width=30), Text(self.note, style=DIM))
+        return Group(*(Text.assemble(*line, no_wrap=True, overflow="ellipsis") for line in self.lines), footer)
+
+
+def render_table(info: RunInfo, records: list[EpochRecord], elapsed: float | None = None,
+                 width: int | None = None) -> Group:
     """The live view: a header, milestone rows plus the current epoch, and a progress bar.
 
-    Rows are fixed-width text rather than a rich Table: the view is redrawn ten
-    times a second from a thread that shares the interpreter with training, and
-    text lines cost a fraction of a table layout. Its cost does not grow with the
-    number of epochs either (it looks at a few hundred records at most).
+    Milestones here are the last records held at or before each milestone epoch (the live
+    table keeps the milestone records themselves as they pass: `LiveTable`). Without room
+    for the trend column in `width`, it is left out.
+    """
+    shown = [records[i] for i in _milestones(records, info.epochs)]
+    windows, previous = [], 0
+    for r in shown:
+        windows.append(_window(records, previous, r.epoch))
+        previous = r.epoch
+    return table_frame(info, shown, windows, elapsed, width).group()
+
+
+def _window(records: list[EpochRecord], after: int, upto: int) -> list[float]:
+    """The trend of the records (in epoch order) with epochs in (after, upto]: about 48 spread, sampled to 12."""
+    start = bisect.bisect_right(records, after, key=_epoch_of)
+    stop = bisect.bisect_right(records, upto, lo=start, key=_epoch_of)
+    return _sample([records[i].train_loss for i in _spread(start, stop, 48)], 12)
+
+
+def _epoch_of(record: EpochRecord) -> int:
+    return record.epoch
+
+
+def _log_window(log: RecordLog, after: int, upto: int) -> list[float]:
+    """`_window` of the records a RecordLog holds, without copying them all (`kept()` filters its
+    whole sample: a third of a frame's time). Safe while training appends: the tail is copied
+    (in C, under the interpreter lock) and the sample list is only ever appended to or replaced."""
+    sample, tail = log._sample, list(log._tail)
+    if not tail:
+        return []
+    cut = bisect.bisect_left(sample, tail[0].epoch, key=_epoch_of)  # the sample's records before the tail
+    start = bisect.bisect_right(sample, after, hi=cut, key=_epoch_of)
+    older = sample[start:cut] if start < cut else []
+    return _window([*older, *tail], after, upto) if older else _window(tail, after, upto)
+
+
+def table_frame(info: RunInfo, shown: list[EpochRecord], windows: list[list[float]], elapsed: float | None = None,
+                width: int | None = None, encoding: str = "utf-8",
+                cells: dict[tuple[int, int], str] | None = None) -> Frame:
+    """The live table's frame from the rows to show (the last is the current epoch) and their trend windows.
+
+    In `width` columns: without room for the trend, it goes; then number columns go whole, from
+    the right (a number is never cut). `cells` caches each row's numbers by (epoch, columns shown):
+    a milestone row never changes.
     """
     metric = info.main_metric
-    count = len(records)
-    shown = _milestones(records, info.epochs)
-    windows, previous = [], 0
-    for index in shown:
-        windows.append(_sample([records[i].train_loss for i in _spread(previous, index + 1, 48)], 12))
-        previous = index + 1
+    epoch_width = max(5, len(str(info.epochs)))
+    trend = width is None or epoch_width + 5 * COLUMN + 2 + 12 <= width
+    fit = 5 if width is None else max(1, min(5, (width - epoch_width) // COLUMN))  # narrower: drop columns whole
     finite = [v for window in windows for v in window if math.isfinite(v) and v > 0]
     low, high = (min(finite), max(finite)) if finite else (None, None)
-
-    epoch_width = max(5, len(str(info.epochs)))
-    names = ("train loss", "val loss", METRIC_LABELS.get(metric, metric), "lr", "|grad|")
-    lines = [Text(f"{'epoch':>{epoch_width}}" + "".join(f"{name:>{COLUMN}}" for name in names) + "  trend",
-                  style="bold")]
-    for index, window in zip(shown, windows):
-        r = records[index]
-        numbers = (r.train_loss, r.val_loss, r.metrics.get(metric, math.nan), r.lr, r.grad_norm)
-        row = f"{r.epoch:>{epoch_width}}" + "".join(f"{format_number(v):>{COLUMN}}" for v in numbers) + "  "
-        lines.append(Text.assemble(row, (sparkline(window, 12, low, high), "cyan"),
-                                   style="bold" if index == count - 1 else ""))
-    done = records[count - 1].epoch if count else 0
-    seconds = elapsed if elapsed is not None else (records[count - 1].seconds if count else 0.0)
+    names = ("train loss", "val loss", METRIC_LABELS.get(metric, metric), "lr", "|grad|")[:fit]
+    header = f"{'epoch':>{epoch_width}}" + "".join(f"{name:>{COLUMN}}" for name in names)
+    lines: list[Line] = [
+        [("lossfit ", BOLD), (info.title, PLAIN), (f"   {info.n_train} train / {info.n_val} val", DIM)],
+        [(header + ("  trend" if trend else ""), BOLD)],
+    ]
+    cells = {} if cells is None else cells
+    for number, (r, window) in enumerate(zip(shown, windows)):
+        row = cells.get((r.epoch, fit))
+        if row is None:
+            numbers = (r.train_loss, r.val_loss, r.metrics.get(metric, math.nan), r.lr, r.grad_norm)[:fit]
+            row = f"{r.epoch:>{epoch_width}}" + "".join(f"{format_number(v):>{COLUMN}}" for v in numbers)
+            cells[r.epoch, fit] = row
+        current = number == len(shown) - 1
+        line: Line = [(row, BOLD if current else PLAIN)]
+        if trend:
+            line.append(("  " + sparkline(window, 12, low, high), BOLD_CYAN if current else CYAN))
+        lines.append(line)
+    done = shown[-1].epoch if shown else 0
+    seconds = elapsed if elapsed is not None else (shown[-1].seconds if shown else 0.0)
     rate = f"{done / seconds:,.0f} epochs/s" if seconds > 0 and done else ""
-    footer = Table.grid(padding=(0, 1))
-    footer.add_row(ProgressBar(total=info.epochs, completed=done, width=30),
-                   Text(f"{done}/{info.epochs} epochs  {seconds:.2f} s  {rate}", style="dim"))
-    header = Text.assemble(("lossfit ", "bold"), info.title,
-                           (f"   {info.n_train} train / {info.n_val} val", "dim"))
-    return Group(header, *lines, footer)
+    return Frame(lines, info.epochs, done, f"{done}/{info.epochs} epochs  {seconds:.2f} s  {rate}".rstrip(), encoding)
 
 
 def _spread(start: int, stop: int, most: int) -> range:
@@ -444,34 +539,67 @@ def _milestones(records: list[EpochRecord], epochs: int) -> list[int]:
 
 
 class LiveTable:
-    """Sink: a rich Live table on stderr that refreshes on a clock, never per epoch."""
+    """Sink: a rich Live table on stderr, drawn on a clock (REFRESH_PER_SECOND), never per epoch.
+
+    `write` is the per-epoch hand-off and does next to nothing: it stores the record and,
+    at a milestone epoch (1 and every epochs/TABLE_ROWS), keeps that record for its row.
+    The refresh thread draws each frame from a snapshot taken then: the latest record,
+    the milestone rows (formatted once), their trend windows (computed once from the
+    run's record log, the current one again each frame), the console's width; and the
+    frame is lines of text, not a table to lay out (`Frame`).
+    """
 
     def __init__(self, console: Console) -> None:
         self.console = console
+        self.frames = 0  # frames drawn
         self._log = RecordLog()  # the run's own log when it has one (RunInfo.log); bounded either way
         self._own_log = True
         self._info: RunInfo | None = None
         self._live: Live | None = None
         self._start = 0.0
+        self._last: EpochRecord | None = None
+        self._marks: list[EpochRecord] = []  # the milestone records, as they pass
+        self._every = 1
+        self._next_mark = 1
+        self._windows: dict[tuple[int, int], list[float]] = {}  # (after, upto) -> trend values, once passed
+        self._cells: dict[tuple[int, int], str] = {}  # (epoch, columns shown) -> its row's numbers
 
     def open(self, info: RunInfo) -> None:
         self._info = info
         self._own_log = info.log is None
         self._log = RecordLog() if info.log is None else info.log
+        self._every = max(1, math.ceil(info.epochs / TABLE_ROWS))
         self._start = time.perf_counter()
         self._live = Live(console=self.console, refresh_per_second=REFRESH_PER_SECOND,
                           get_renderable=self._render, transient=False, redirect_stdout=False,
                           redirect_stderr=False)
         self._live.start()
 
+    def write(self, record: EpochRecord) -> None:
+        if self._own_log:  # before the record can be a milestone whose window a frame reads from the log
+            self._log.append(record)
+        self._last = record
+        if record.epoch >= self._next_mark:
+            self._marks.append(record)
+            self._next_mark = (record.epoch // self._every + 1) * self._every
+
     def _render(self) -> RenderableType:
         assert self._info is not None
+        self.frames += 1
+        last, marks = self._last, self._marks[-(TABLE_ROWS + 1):]  # the snapshot
+        shown = marks if last is None or (marks and marks[-1] is last) else [*marks[-TABLE_ROWS:], last]
+        windows, previous = [], 0
+        for r in shown:
+            window = self._windows.get((previous, r.epoch))
+            if window is None:
+                window = _log_window(self._log, previous, r.epoch)
+                if shown is marks or r is not last:  # a milestone's window: complete (logged before it was written)
+                    self._windows[previous, r.epoch] = window
+            windows.append(window)
+            previous = r.epoch
         elapsed = None if self._live is None else time.perf_counter() - self._start
-        return for_console(render_table(self._info, self._log.kept(), elapsed), self.console)
-
-    def write(self, record: EpochRecord) -> None:
-        if self._own_log:
-            self._log.append(record)
+        return table_frame(self._info, shown, windows, elapsed, self.console.width, self.console.encoding,
+                           self._cells)
 
     def close(self, summary: RunSummary) -> None:
         if self._live is not None:

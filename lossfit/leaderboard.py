@@ -23,11 +23,10 @@ from typing import IO, Any
 
 from rich.console import Console, Group, RenderableType
 from rich.live import Live
-from rich.progress_bar import ProgressBar
-from rich.table import Table
-from rich.text import Text
+from rich.style import Style
 
-from lossfit.display import REFRESH_PER_SECOND, Terminal, for_console, format_number, sparkline, terminal_width, wrap_line
+from lossfit.display import (BOLD, BOLD_GREEN, CYAN, DIM, PLAIN, REFRESH_PER_SECOND, Frame, Line, Terminal,
+                             format_number, sparkline, terminal_width, wrap_line)
 from lossfit.metrics import LOWER_IS_BETTER, NAMES
 from lossfit.training import EpochRecord
 
@@ -35,8 +34,9 @@ PLAIN_LINES = 10
 LABEL_WIDTH = 26
 STATUS_WORDS = {"completed": "done", "early_stopped": "stopped early", "diverged": "diverged",
                 "interrupted": "interrupted", "failed": "failed", None: "running"}
-STATUS_STYLES = {"diverged": "bold red", "failed": "bold red", "early_stopped": "yellow", "interrupted": "yellow",
-                 "completed": "green"}
+STATUS_STYLES = {"diverged": Style(bold=True, color="red"), "failed": Style(bold=True, color="red"),
+                 "early_stopped": Style(color="yellow"), "interrupted": Style(color="yellow"),
+                 "completed": Style(color="green")}
 
 
 @dataclass
@@ -48,21 +48,39 @@ class Lane:
     losses: list[float] = field(default_factory=list)  # ...and that loss
     last: EpochRecord | None = None
     status: str | None = None  # None while running
+    next: int = 1  # the next epoch to keep
 
     def add(self, record: EpochRecord) -> None:
         self.last = record
-        if keeps(record.epoch):
-            self.epochs.append(record.epoch)
-            self.losses.append(record.train_loss)
+        if record.epoch >= self.next:
+            self.keep(record)
+
+    def keep(self, record: EpochRecord) -> None:
+        """Keep this record's loss (a frame may read the lane meanwhile: the loss goes in before its epoch)."""
+        self.losses.append(record.train_loss)
+        self.epochs.append(record.epoch)
+        self.next = next_kept(record.epoch)
 
 
-PER_OCTAVE = 512
+PER_OCTAVE = 64  # the trend is 12 log-spaced values: 64 per doubling place each within 1.6% of its epoch
 
 
 def keeps(epoch: int) -> bool:
-    """Whether a lane keeps this epoch's loss: every epoch up to 1,024, then PER_OCTAVE evenly spaced
-    epochs per doubling, so a million epochs keep about 6,000 values and the early ones all stay."""
+    """Whether a lane keeps this epoch's loss: every epoch up to 128, then PER_OCTAVE evenly spaced
+    epochs per doubling, so a million epochs keep about 1,000 values and the early ones all stay;
+    past epoch 128 a lane's `update` mostly only stores the record."""
     return epoch % max(1, (1 << (epoch.bit_length() - 1)) // PER_OCTAVE) == 0
+
+
+def next_kept(epoch: int) -> int:
+    """The first epoch after `epoch` that a lane `keeps`.
+
+    >>> [next_kept(e) for e in (1, 127, 128, 255, 256, 257)]
+    [2, 128, 130, 256, 260, 260]
+    """
+    after = epoch + 1
+    step = max(1, (1 << (after.bit_length() - 1)) // PER_OCTAVE)
+    return -(-after // step) * step  # rounding up to a power of two lands on the next octave's first kept epoch
 
 
 @dataclass
@@ -108,10 +126,18 @@ class BoardState:
 
 
 def render_board(state: BoardState, elapsed: float, width: int = 100) -> Group:
+    """The live leaderboard as rich Texts: header, one row per variant (leader marked), a progress bar."""
+    return board_frame(state, elapsed, width).group()
+
+
+def board_frame(state: BoardState, elapsed: float, width: int = 100, encoding: str = "utf-8") -> Frame:
     """The live leaderboard: header, one row per variant (leader marked), a progress bar.
 
     It fits `width` columns: long variant names are shortened first, then the trend column goes.
+    It reads each lane once (its last record and status), so a frame drawn while the race
+    goes on shows one consistent moment per lane.
     """
+    snapshot = [(lane, lane.last, lane.status) for lane in state.lanes]
     leader = state.leader()
     epoch_width = len(str(state.epochs))
     metric_width = max(11, len(state.metric_label) + 1)
@@ -122,31 +148,25 @@ def render_board(state: BoardState, elapsed: float, width: int = 100) -> Group:
     trend = f"{'trend':<12}  " if show_trend else ""
     head = (f"  {'variant':<{label_width}} {'epoch':>{2 * epoch_width + 1}} {'own loss':>10} "
             f"{state.metric_label:>{metric_width}}  {trend}status")  # "own loss": not comparable across variants
-    lines = [Text(head, style="bold")]
+    sizes = f"   {state.n_train} train / {state.n_val} val"
+    title = state.title if len("lossfit compare ") + len(state.title) + len(sizes) <= width else state.short_title
+    lines: list[Line] = [[("lossfit compare ", BOLD), (title, PLAIN), (sizes, DIM)], [(head, BOLD)]]
     done = 0
-    for index, lane in enumerate(state.lanes):
-        record = lane.last
+    for index, (lane, record, status) in enumerate(snapshot):
         epoch = record.epoch if record else 0
-        done += state.epochs if lane.status is not None else epoch
+        done += state.epochs if status is not None else epoch
         label = lane.label if len(lane.label) <= label_width else lane.label[: label_width - 1] + "…"
         score = state.score(lane)
         row = (f"{'▶' if index == leader else ' '} {label:<{label_width}} {epoch:>{epoch_width}}/{state.epochs} "
                f"{format_number(record.train_loss) if record else '–':>10} "
                f"{format_number(score) if score is not None else '–':>{metric_width}}  ")
-        spark = f"{sparkline(log_spaced(lane, 12), 12):<12}  " if show_trend else ""
-        status = lane.status
-        lines.append(Text.assemble(
-            (row, "bold green" if index == leader else ""), (spark, "cyan"),
-            (STATUS_WORDS.get(status, status or "running"), STATUS_STYLES.get(status or "", "dim")),
-        ))
-    total = state.epochs * len(state.lanes)
-    footer = Table.grid(padding=(0, 1))
-    footer.add_row(ProgressBar(total=total, completed=done, width=30),
-                   Text(f"{len(state.lanes)} variants  {elapsed:.2f} s", style="dim"))
-    sizes = f"   {state.n_train} train / {state.n_val} val"
-    title = state.title if len("lossfit compare ") + len(state.title) + len(sizes) <= width else state.short_title
-    header = Text.assemble(("lossfit compare ", "bold"), title, (sizes, "dim"))
-    return Group(header, *lines, footer)
+        line: Line = [(row, BOLD_GREEN if index == leader else PLAIN)]
+        if show_trend:
+            line.append((f"{sparkline(log_spaced(lane, 12), 12):<12}  ", CYAN))
+        line.append((STATUS_WORDS.get(status, status or "running"), STATUS_STYLES.get(status or "", DIM)))
+        lines.append(line)
+    return Frame(lines, state.epochs * len(state.lanes), done, f"{len(state.lanes)} variants  {elapsed:.2f} s",
+                 encoding)
 
 
 def log_spaced(lane: Lane, width: int) -> list[float]:
@@ -158,7 +178,7 @@ def log_spaced(lane: Lane, width: int) -> list[float]:
     >>> for epoch in range(1, 1001):
     ...     lane.add(EpochRecord(epoch, float(epoch), 0.0, 0.0, {}, 0.1, 1.0, 0.0))
     >>> log_spaced(lane, 5)
-    [1.0, 7.0, 33.0, 179.0, 1000.0]
+    [1.0, 7.0, 33.0, 178.0, 1000.0]
     """
     if lane.last is None:
         return []
@@ -171,16 +191,24 @@ def log_spaced(lane: Lane, width: int) -> list[float]:
 
 
 class LiveBoard:
-    """The leaderboard as a rich Live on stderr, refreshed on a clock, never per epoch."""
+    """The leaderboard as a rich Live on stderr, drawn on a clock (REFRESH_PER_SECOND), never per epoch.
+
+    `update`, the per-epoch hand-off, stores the record in its lane (and, at the epochs a
+    lane keeps for its trend, its loss); the refresh thread draws each frame from what the
+    lanes hold then, as lines of text (`board_frame`).
+    """
 
     def __init__(self, console: Console) -> None:
         self.console = console
         self.state: BoardState | None = None
+        self.frames = 0  # frames drawn
+        self._lanes: list[Lane] = []
         self._live: Live | None = None
         self._start = 0.0
 
     def open(self, race: Any) -> None:
         self.state = BoardState.of(race)
+        self._lanes = self.state.lanes
         self._start = time.perf_counter()
         self._live = Live(console=self.console, refresh_per_second=REFRESH_PER_SECOND, get_renderable=self._render,
                           transient=False, redirect_stdout=False, redirect_stderr=False)
@@ -188,16 +216,17 @@ class LiveBoard:
 
     def _render(self) -> RenderableType:
         assert self.state is not None
-        board = render_board(self.state, time.perf_counter() - self._start, self.console.width)
-        return for_console(board, self.console)  # ASCII stand-ins when the stream cannot encode the glyphs
+        self.frames += 1
+        return board_frame(self.state, time.perf_counter() - self._start, self.console.width, self.console.encoding)
 
     def update(self, index: int, record: EpochRecord) -> None:
-        assert self.state is not None
-        self.state.update(index, record)
+        lane = self._lanes[index]
+        lane.last = record
+        if record.epoch >= lane.next:
+            lane.keep(record)
 
     def ended(self, index: int, status: str) -> None:
-        assert self.state is not None
-        self.state.lanes[index].status = status
+        self._lanes[index].status = status
 
     def close(self) -> None:
         if self._live is not None:
