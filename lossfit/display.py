@@ -35,7 +35,7 @@ import time
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from rich.cells import cell_len, set_cell_size
 from rich.columns import Columns
@@ -51,8 +51,10 @@ from rich.table import Table
 from rich.text import Span, Text
 
 from lossfit.record_log import RecordLog
-from lossfit.sinks import RunInfo, RunSummary
-from lossfit.training import EpochRecord
+
+if TYPE_CHECKING:  # only annotations: importing the training loop would import NumPy for `lossfit losses`
+    from lossfit.sinks import RunInfo, RunSummary
+    from lossfit.training import EpochRecord
 
 REFRESH_PER_SECOND = 10
 TABLE_ROWS = 10  # milestone rows shown in the live table, plus the current epoch
@@ -465,16 +467,9 @@ def _epoch_of(record: EpochRecord) -> int:
 
 
 def _log_window(log: RecordLog, after: int, upto: int) -> list[float]:
-    """`_window` of the records a RecordLog holds, without copying them all (`kept()` filters its
-    whole sample: a third of a frame's time). Safe while training appends: the tail is copied
-    (in C, under the interpreter lock) and the sample list is only ever appended to or replaced."""
-    sample, tail = log._sample, list(log._tail)
-    if not tail:
-        return []
-    cut = bisect.bisect_left(sample, tail[0].epoch, key=_epoch_of)  # the sample's records before the tail
-    start = bisect.bisect_right(sample, after, hi=cut, key=_epoch_of)
-    older = sample[start:cut] if start < cut else []
-    return _window([*older, *tail], after, upto) if older else _window(tail, after, upto)
+    """`_window` of the records a RecordLog holds, without copying them all (`kept()` is the whole
+    sample: a third of a frame's time)."""
+    return _window(log.since(after), after, upto)
 
 
 def table_frame(info: RunInfo, shown: list[EpochRecord], windows: list[list[float]], elapsed: float | None = None,

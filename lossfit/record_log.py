@@ -16,10 +16,13 @@ full history is in the run folder's history.csv, row by row.
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections import deque
+from typing import TYPE_CHECKING
 
-from lossfit.training import EpochRecord
+if TYPE_CHECKING:  # only annotations: importing the loop would import NumPy (`lossfit losses` needs neither)
+    from lossfit.training import EpochRecord
 
 KEEP = 2048
 TAIL = 512
@@ -60,12 +63,28 @@ class RecordLog:
 
     def kept(self) -> list[EpochRecord]:
         """The records held, in epoch order: the sample up to where the tail starts, then the tail."""
-        if not self._tail:
+        return self.since(0)
+
+    def since(self, after: int) -> list[EpochRecord]:
+        """The records held with epochs after `after`, in epoch order, without copying the others.
+
+        Safe to call from another thread while training appends (the live view does): the tail
+        is copied in one C call, and the sample list is only ever appended to or replaced.
+        """
+        sample, tail = self._sample, list(self._tail)
+        if not tail:
             return []
-        start = self._tail[0].epoch
-        return [r for r in self._sample if r.epoch < start] + list(self._tail)
+        cut = bisect.bisect_left(sample, tail[0].epoch, key=_epoch_of)  # the sample's records before the tail
+        start = bisect.bisect_right(sample, after, hi=cut, key=_epoch_of)
+        if tail[0].epoch <= after:
+            return tail[bisect.bisect_right(tail, after, key=_epoch_of):]
+        return sample[start:cut] + tail
 
     @property
     def complete(self) -> bool:
         """True while `kept()` still holds every record."""
         return self.stride == 1
+
+
+def _epoch_of(record: EpochRecord) -> int:
+    return record.epoch

@@ -9,9 +9,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from lossfit.training import EpochRecord
+if TYPE_CHECKING:
+    from lossfit.training import EpochRecord
 
 
 @dataclass(frozen=True)

@@ -206,6 +206,8 @@ def test_the_record_log_is_bounded_ordered_and_exact_where_it_matters(n, keep, t
     if finite:
         assert log.best["train_loss"].epoch == min(finite)[1]
     assert log.best["val_loss"].epoch == int(np.argmin(vals)) + 1
+    for after in {0, 1, n // 3, n - tail, n - 1, n, n + 5}:  # since() is kept() filtered, found by bisection
+        assert log.since(after) == [r for r in kept if r.epoch > after]
 
 
 def test_a_long_run_keeps_bounded_records_and_the_same_diagnostics():

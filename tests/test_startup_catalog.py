@@ -12,7 +12,6 @@ import os
 import subprocess
 import sys
 
-import pytest
 
 from lossfit import catalog
 
@@ -85,8 +84,6 @@ def test_explain_mse_imports_no_matplotlib_and_no_datasets():
     assert "lossfit.data" not in modules  # the "Try:" line's dataset comes from catalog.DEFAULT_DATASETS
 
 
-@pytest.mark.xfail(strict=True, reason="lossfit.display imports lossfit.training (numpy) at module level, "
-                   "for type annotations and RecordLog; once those imports are lazy, drop this mark")
 def test_losses_imports_no_numpy():
     assert "numpy" not in imported_by("losses")
 
