@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 
 from lossfit import display
 from lossfit.cli import app
+from lossfit.sinks import RunInfo
 
 ENV = {"NO_COLOR": "1", "COLUMNS": "80", "TERM": "dumb"}
 
@@ -110,7 +111,7 @@ def test_a_safe_stream_never_raises(text, encoding):
 def test_the_live_views_translate_their_frames():
     console = display.make_console(io.TextIOWrapper(io.BytesIO(), encoding="ascii"), width=80)
     frame = display.for_console(display.render_table(
-        display.RunInfo(title="mse · linear", task="regression", main_metric="r2", epochs=3, n_train=8, n_val=2,
+        RunInfo(title="mse · linear", task="regression", main_metric="r2", epochs=3, n_train=8, n_val=2,
                         config={}), []), console)
     text = Text()
     for part in frame.renderables:  # type: ignore[attr-defined]
