@@ -75,11 +75,21 @@ def test_exported_config_trains_the_same_run(run_cli):
     assert compare_histories(Path("r/history.csv"), Path("again/history.csv")) is None
 
 
-def test_export_torch_is_not_built_yet(run_cli, tmp_path):
+def test_export_torch_writes_a_script_and_its_data(run_cli, tmp_path):
     _train(run_cli, "r")
+    result = run_cli("export", "r", "--to", "torch")
+    assert result.exit_code == 0, result.output
+    assert "Wrote r_torch.py and r_torch.npz" in result.stdout  # the default name leaves room for --to numpy
+    text = (tmp_path / "r_torch.py").read_text()
+    assert "import torch" in text and "opt.step()" in text and "--to torch" in text
+    assert not list(tmp_path.glob(".*.tmp*"))
+
+
+def test_export_torch_refuses_what_torch_cannot_run_and_writes_nothing(run_cli, tmp_path):
+    _train(run_cli, "r", "--dtype", "float32")
     before = _files(tmp_path)
-    line = _one_error_line(run_cli("export", "r", "--to", "torch"))
-    assert line == "Error: export --to torch is not built yet; use --to numpy or --to config."
+    line = _one_error_line(run_cli("export", "r", "--to", "torch", "--out", "t.py"))
+    assert line.startswith("Error: cannot export a float32 run to torch: ")
     assert _files(tmp_path) == before
 
 
@@ -317,7 +327,7 @@ BAD_INPUTS = [
     (("export", "r", "--to", "config", "--out", "nowhere/c.toml"), "the folder nowhere does not exist"),
     (("export", "r", "--to", "config", "--out", "taken"), "--out taken is a folder"),
     (("export", "r", "--to", "numpy", "--out", "taken.toml"), "expected a file name ending in .py"),
-    (("export", "r", "--to", "torch"), "export --to torch is not built yet"),
+    (("export", "r", "--to", "torch", "--out", "taken.toml"), "expected a file name ending in .py"),
     (("export", "r"), "Missing option '--to'"),
 ]
 

@@ -1,7 +1,8 @@
 """`lossfit export` and `lossfit rerun`: what a saved run folder can become, and whether it reproduces.
 
 `export RUN_DIR --to config|numpy|torch` writes the run in another form: its
-config.toml as it is, or a NumPy script (`export_numpy`, see EXPORTERS). `rerun RUN_DIR`
+config.toml as it is, a NumPy script (`export_numpy`, see EXPORTERS) or a PyTorch
+script (`lossfit.export.export_torch`; torch is needed to run it, never by lossfit). `rerun RUN_DIR`
 trains again from the folder's config.toml, exactly as `lossfit train --config
 RUN_DIR/config.toml` does, into a new folder, and compares the two history.csv
 files (`lossfit.rerun`). Everything is checked before anything is written.
@@ -22,13 +23,14 @@ from lossfit.errors import ConfigError, DataError, ExitCode, LossfitError
 
 TARGETS: tuple[tuple[str, str], ...] = (
     ("numpy", "a Python script that needs only NumPy, with the weights in an .npz beside it"),
-    ("torch", "a PyTorch script (not built yet)"),
+    ("torch", "a PyTorch script (torch.nn, torch.optim), with the weights in an .npz beside it"),
     ("config", "the run's config.toml, as `lossfit train --config` reads it"),
 )
 RUN_DIR_HELP = "A run folder written by `lossfit train` (it holds config.toml and history.csv)."
 EXPORT_EXIT_HELP = (
     "Exit codes: 0 written · 1 internal error (a bug) · 2 user mistake (not a run folder, an invalid config.toml, "
-    "an unknown or unbuilt --to, an --out that exists; nothing is written) · 141 stdout closed early."
+    "an unknown --to, an --out that exists, a run the target cannot express; nothing is written) · "
+    "141 stdout closed early."
 )
 RERUN_EXIT_HELP = (
     "Exit codes: 0 the history came out identical (also when the run diverged again, as the saved one did) · "
@@ -53,19 +55,20 @@ def export_command(
     run_dir: Annotated[Path, typer.Argument(help=RUN_DIR_HELP, metavar="RUN_DIR", show_default=False)],
     to: Annotated[str, typer.Option(
         "--to", help="What to write: numpy (a Python script that needs only NumPy and reproduces the run, with its "
-        "data and starting weights in an .npz beside it), torch (not built yet) or config (the run's config.toml).", metavar="numpy|torch|config",
+        "data and starting weights in an .npz beside it), torch (the same with torch.nn, torch.optim and "
+        "torch.optim.lr_scheduler; running it needs PyTorch) or config (the run's config.toml).",
+        metavar="numpy|torch|config",
         show_default=False, autocompletion=complete_target)],
     out: Annotated[Optional[Path], typer.Option(
         help="The file to write; never overwritten. [default: numpy: <run folder name>.py in the current folder; "
-        "config: standard output]", metavar="FILE", show_default=False, autocompletion=completion.complete_out)] = None,
+        "torch: <run folder name>_torch.py; config: standard output]", metavar="FILE", show_default=False,
+        autocompletion=completion.complete_out)] = None,
 ) -> None:
-    """Write a saved run in another form: a NumPy script, or its config.
+    """Write a saved run in another form: a NumPy script, a PyTorch script, or its config.
 
-    Example: lossfit export runs/my-run --to numpy --out fit.py
+    Example: lossfit export runs/my-run --to torch --out fit_torch.py
     """
     target = _target(to)
-    if target == "torch":
-        raise ConfigError("export --to torch is not built yet; use --to numpy or --to config.")
     from lossfit.rerun import check_config, check_run_dir
 
     config_path = check_run_dir(run_dir)
@@ -73,7 +76,7 @@ def export_command(
     if target == "config":
         _export_config(config_path, out)
     else:
-        _export_numpy(run_dir, out)
+        _export_script(run_dir, out, target)
 
 
 def _target(to: str) -> str:
@@ -101,23 +104,25 @@ def _export_config(config_path: Path, out: Path | None) -> None:
     Terminal.create().out.print(f"Wrote {out} (the config of {config_path.parent}).", highlight=False, markup=False)
 
 
-def _export_numpy(run_dir: Path, out: Path | None) -> None:
+def _export_script(run_dir: Path, out: Path | None, target: str) -> None:
+    """--to numpy or --to torch: the script and its .npz, through the target's exporter."""
     import contextlib
     import sys
 
     from lossfit.cli import warnings_as_notes
     from lossfit.display import Terminal
 
-    script = out if out is not None else Path(f"{run_dir.resolve().name}.py")
+    suffix = "_torch" if target == "torch" else ""
+    script = out if out is not None else Path(f"{run_dir.resolve().name}{suffix}.py")
     check_file_out(script, given=out is not None, suffix=".py")
     beside = script.with_suffix(".npz")
     if beside.exists():
         raise ConfigError(f"{beside} already exists (the weights go beside the script); lossfit never "
                           "overwrites a file: choose another --out.")
-    export_numpy = numpy_exporter()
+    exporter = torch_exporter() if target == "torch" else numpy_exporter()
     terminal = Terminal.create()
     with warnings_as_notes(terminal), contextlib.redirect_stdout(sys.stderr):  # what a custom loss prints
-        written = export_numpy(run_dir, script)
+        written = exporter(run_dir, script)
     names = [str(path) for path in written]
     terminal.out.print(f"Wrote {' and '.join(names)}. Run it with: python {script}", highlight=False, markup=False)
 
@@ -143,6 +148,13 @@ def numpy_exporter() -> Callable[[Path, Path], list[Path]]:
             return cast(Callable[[Path, Path], list[Path]], function)
     raise ConfigError("export --to numpy is not available in this lossfit (no lossfit.export_numpy); "
                       "use --to config.")
+
+
+def torch_exporter() -> Callable[[Path, Path], list[Path]]:
+    """The library function behind `--to torch` (it writes text: lossfit never imports torch)."""
+    from lossfit.export import export_torch
+
+    return export_torch
 
 
 def check_file_out(path: Path, given: bool = True, suffix: str | None = None) -> Path:
