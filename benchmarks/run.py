@@ -300,8 +300,8 @@ def torch_epoch(prepared: Any, epochs: int) -> float | None:
     except ImportError:
         return None
     torch.set_num_threads(1)
-    X = torch.from_numpy(prepared.data.X_train)
-    y = torch.from_numpy(prepared.data.y_train)
+    X = torch.from_numpy(prepared.data.X_train.copy())  # lossfit's arrays are read-only; torch warns
+    y = torch.from_numpy(prepared.data.y_train.copy())
     w0, b0 = _linear_init(prepared)
     w = torch.tensor(w0, requires_grad=True)
     b = torch.tensor([b0], dtype=torch.float64, requires_grad=True)
