@@ -301,10 +301,32 @@ def _loop(prepared: Prepared, sched: _schedules.ScheduleCode, mini_batch: bool, 
         if monitor:
             body += ["monitored = val_loss" if has_val else "monitored = train_loss"]
         body += ["grad_norm = update(g, cache)" if watch else "update(g, cache)"]
-    body += ['print(f"{epoch} {train_loss!r}")', "history.append(train_loss)"]
+    body += epoch_end(watch, has_val, bool(config.early_stopping))
+    if sched.step:
+        body += ["if epoch < EPOCHS:  # the lr of the next epoch", *indent(sched.step)]
+    lines += ["for epoch in range(1, EPOCHS + 1):", *indent(body), ""]
+    lines += [
+        'if __name__ == "__main__" and "--plot" in sys.argv:  # the training curve (needs matplotlib)',
+        "    import matplotlib.pyplot as plt",
+        "",
+        "    plt.plot(range(1, len(history) + 1), history)",
+        '    plt.xlabel("epoch")',
+        '    plt.ylabel("training loss")',
+        "    plt.show()",
+    ]
+    return lines
+
+
+def epoch_end(watch: bool, has_val: bool, early_stopping: bool) -> list[str]:
+    """The end of an epoch in both exported scripts: print the loss, then lossfit's checks in its order.
+
+    `watch`: the run diverged, so the script carries the whole divergence check; otherwise it
+    stops only on a NaN/inf loss.
+    """
+    lines = ['print(f"{epoch} {train_loss!r}")', "history.append(train_loss)"]
     if watch:
         total = "train_loss + grad_norm" + (" + val_loss" if has_val else "")
-        body += [
+        lines += [
             "# lossfit's divergence check (this run diverged): a NaN/inf loss or gradient, or a training loss",
             "# above 10x both its best and its first value for 5 epochs in a row, ends the run",
             f"if not math.isfinite({total}):",
@@ -318,25 +340,13 @@ def _loop(prepared: Prepared, sched: _schedules.ScheduleCode, mini_batch: bool, 
             "    break",
         ]
     else:
-        body += ["if not math.isfinite(train_loss):  # lossfit stops a run whose loss is NaN or inf", "    break"]
-    if config.early_stopping:
-        body += [
+        lines += ["if not math.isfinite(train_loss):  # lossfit stops a run whose loss is NaN or inf", "    break"]
+    if early_stopping:
+        lines += [
             "if monitored < best - MIN_DELTA:  # only improvements larger than min_delta reset the patience",
             "    best, improved_epoch = monitored, epoch",
             "elif epoch - improved_epoch >= EARLY_STOPPING and epoch < EPOCHS:",
             '    print(f"early stop: no improvement for {EARLY_STOPPING} epochs", file=sys.stderr)',
             "    break",
         ]
-    if sched.step:
-        body += ["if epoch < EPOCHS:  # the lr of the next epoch", *indent(sched.step)]
-    lines += ["for epoch in range(1, EPOCHS + 1):", *indent(body), ""]
-    lines += [
-        'if __name__ == "__main__" and "--plot" in sys.argv:  # the training curve (needs matplotlib)',
-        "    import matplotlib.pyplot as plt",
-        "",
-        "    plt.plot(range(1, len(history) + 1), history)",
-        '    plt.xlabel("epoch")',
-        '    plt.ylabel("training loss")',
-        "    plt.show()",
-    ]
     return lines

@@ -32,7 +32,7 @@ from lossfit.errors import ConfigError
 from lossfit.export import _torch_losses, _torch_models, _torch_optimizers, _torch_schedules
 from lossfit.export._losses import LossContext
 from lossfit.export._text import first_line, indent, num
-from lossfit.export.numpy_script import RULE, _status, _write_all, data_arrays
+from lossfit.export.numpy_script import RULE, _status, _write_all, data_arrays, epoch_end
 
 
 def export_torch(run_dir: Path, script: Path) -> list[Path]:
@@ -260,32 +260,7 @@ def _loop(prepared: Prepared, sched: _torch_schedules.TorchSchedule, mini_batch:
         body += ["train_loss = loss.item()"]
         if monitor:
             body += ["monitored = val_loss" if has_val else "monitored = train_loss"]
-    body += ['print(f"{epoch} {train_loss!r}")', "history.append(train_loss)"]
-    if watch:
-        total = "train_loss + grad_norm" + (" + val_loss" if has_val else "")
-        body += [
-            "# lossfit's divergence check (this run diverged): a NaN/inf loss or gradient, or a training loss",
-            "# above 10x both its best and its first value for 5 epochs in a row, ends the run",
-            f"if not math.isfinite({total}):",
-            "    break",
-            "if epoch == 1:",
-            "    first_loss = train_loss",
-            "best_loss = min(best_loss, train_loss)",
-            "reference = max(best_loss, first_loss)",
-            "high_epochs = high_epochs + 1 if reference > 0 and train_loss > 10.0 * reference else 0",
-            "if high_epochs >= 5:",
-            "    break",
-        ]
-    else:
-        body += ["if not math.isfinite(train_loss):  # lossfit stops a run whose loss is NaN or inf", "    break"]
-    if config.early_stopping:
-        body += [
-            "if monitored < best - MIN_DELTA:  # only improvements larger than min_delta reset the patience",
-            "    best, improved_epoch = monitored, epoch",
-            "elif epoch - improved_epoch >= EARLY_STOPPING and epoch < EPOCHS:",
-            '    print(f"early stop: no improvement for {EARLY_STOPPING} epochs", file=sys.stderr)',
-            "    break",
-        ]
+    body += epoch_end(watch, has_val, bool(config.early_stopping))
     if sched.lines:
         if sched.last_step:
             body += [sched.step + "  # the lr of the next epoch"]
