@@ -8,12 +8,10 @@ train_loss to 1e-9 relative.
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 import subprocess
 import sys
-import textwrap
 import warnings
 from pathlib import Path
 from typing import Any
@@ -22,6 +20,7 @@ import numpy as np
 import pytest
 
 import lossfit
+from _exporting import DRIVER, history_losses, printed_losses
 from lossfit import losses, optimizers, schedules
 from lossfit.errors import ConfigError
 from lossfit.export import _losses, _optimizers, _schedules, export_numpy
@@ -126,47 +125,6 @@ RUNS: list[tuple[str, dict[str, Any]]] = [
     ("custom-class", dict(loss="{custom}:SquaredHingeByHand", dataset="moons")),
 ]
 
-# Runs the scripts given on the command line, each in a fresh namespace, with lossfit made unimportable;
-# prints {script: [stdout, error]} as JSON.
-DRIVER = textwrap.dedent('''\
-    import contextlib, io, json, runpy, sys, traceback
-
-    class NoLossfit:
-        def find_spec(self, name, path=None, target=None):
-            if name == "lossfit" or name.startswith("lossfit."):
-                raise ImportError("lossfit must not be imported by an exported script")
-            return None
-
-    sys.meta_path.insert(0, NoLossfit())
-    results = {}
-    for script in sys.argv[1:]:
-        out = io.StringIO()
-        error = None
-        try:
-            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
-                runpy.run_path(script, run_name="__main__")
-        except BaseException:
-            error = traceback.format_exc()
-        results[script] = [out.getvalue(), error]
-    assert not any(name.split(".")[0] == "lossfit" for name in sys.modules)
-    print(json.dumps(results))
-''')
-
-
-def _history(run: Path) -> list[float]:
-    with open(run / "history.csv", newline="") as f:
-        return [float(row["train_loss"]) for row in csv.DictReader(f)]
-
-
-def _printed(stdout: str) -> list[float]:
-    values = []
-    for epoch, line in enumerate(stdout.splitlines(), start=1):
-        number, loss = line.split()
-        assert int(number) == epoch
-        values.append(float(loss))
-    return values
-
-
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Path, list[Path]]]:
     """Train every run of RUNS, export it, and run all the scripts in one isolated subprocess."""
@@ -192,11 +150,11 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, 
 
 
 @pytest.mark.parametrize("run_id", [run_id for run_id, _ in RUNS])
-def test_script_prints_the_history(exported: dict[str, Any], run_id: str) -> None:
+def test_script_prints_thehistory_losses(exported: dict[str, Any], run_id: str) -> None:
     run, script, written, stdout, error = exported[run_id]
     assert error is None, error
     assert written == [script, script.with_suffix(".npz")]
-    expected, got = _history(run), _printed(stdout)
+    expected, got = history_losses(run), printed_losses(stdout)
     assert len(got) == len(expected)
     assert got == pytest.approx(expected, rel=1e-9, abs=0.0)
 

@@ -9,12 +9,10 @@ train_loss to 1e-9 relative.
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 import subprocess
 import sys
-import textwrap
 import warnings
 from pathlib import Path
 from typing import Any
@@ -25,6 +23,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 import lossfit  # noqa: E402
+from _exporting import DRIVER, history_losses, printed_losses  # noqa: E402
 from lossfit import losses, optimizers, schedules  # noqa: E402
 from lossfit.errors import ConfigError  # noqa: E402
 from lossfit.export import _torch_losses, _torch_optimizers, _torch_schedules, export_torch  # noqa: E402
@@ -124,47 +123,6 @@ RUNS: list[tuple[str, dict[str, Any]]] = [
 ]
 LOOSER = {"zero-gradient-adagrad": 1e-8, "zero-gradient-adam": 1e-8}  # measured: 5.4e-9 and 3.1e-9
 
-# Runs the scripts given on the command line, each in a fresh namespace, with lossfit made unimportable;
-# prints {script: [stdout, error]} as JSON. One process: torch is imported once.
-DRIVER = textwrap.dedent('''\
-    import contextlib, io, json, runpy, sys, traceback
-
-    class NoLossfit:
-        def find_spec(self, name, path=None, target=None):
-            if name == "lossfit" or name.startswith("lossfit."):
-                raise ImportError("lossfit must not be imported by an exported script")
-            return None
-
-    sys.meta_path.insert(0, NoLossfit())
-    results = {}
-    for script in sys.argv[1:]:
-        out = io.StringIO()
-        error = None
-        try:
-            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
-                runpy.run_path(script, run_name="__main__")
-        except BaseException:
-            error = traceback.format_exc()
-        results[script] = [out.getvalue(), error]
-    assert not any(name.split(".")[0] == "lossfit" for name in sys.modules)
-    print(json.dumps(results))
-''')
-
-
-def _history(run: Path) -> list[float]:
-    with open(run / "history.csv", newline="") as f:
-        return [float(row["train_loss"]) for row in csv.DictReader(f)]
-
-
-def _printed(stdout: str) -> list[float]:
-    values = []
-    for epoch, line in enumerate(stdout.splitlines(), start=1):
-        number, loss = line.split()
-        assert int(number) == epoch
-        values.append(float(loss))
-    return values
-
-
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Path, list[Path]]]:
     """Train every run of RUNS, export it, and run all the scripts in one isolated subprocess."""
@@ -187,11 +145,11 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, 
 
 
 @pytest.mark.parametrize("run_id", [run_id for run_id, _ in RUNS])
-def test_script_prints_the_history(exported: dict[str, Any], run_id: str) -> None:
+def test_script_prints_thehistory_losses(exported: dict[str, Any], run_id: str) -> None:
     run, script, written, stdout, error = exported[run_id]
     assert error is None, error
     assert written == [script, script.with_suffix(".npz")]
-    expected, got = _history(run), _printed(stdout)
+    expected, got = history_losses(run), printed_losses(stdout)
     assert len(got) == len(expected)
     assert got == pytest.approx(expected, rel=LOOSER.get(run_id, 1e-9), abs=0.0, nan_ok=True)
 
