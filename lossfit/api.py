@@ -54,7 +54,12 @@ class Prepared:
 
 @dataclass
 class TrainResult:
-    """What `lossfit.train` returns."""
+    """What `lossfit.train` returns: the summary, every epoch's record, and the trained run.
+
+    `history` holds history.csv's columns as NumPy arrays, `to_pandas()` the same as a
+    DataFrame (when pandas is installed), and `plot()` draws the run folder's figures
+    (shown inline in a notebook).
+    """
 
     summary: RunSummary
     records: list[EpochRecord]
@@ -63,6 +68,28 @@ class TrainResult:
     @property
     def model(self) -> Any:
         return self.prepared.model
+
+    @property
+    def history(self) -> dict[str, np.ndarray]:
+        """One array per history.csv column (epoch, train_loss, val_loss, penalty, the metrics, lr,
+        grad_norm, seconds), one entry per epoch, built from `records`."""
+        from lossfit.notebook import history_of
+
+        return history_of(self.records)
+
+    def to_pandas(self) -> Any:
+        """`history` as a pandas DataFrame, one row per epoch (a MissingPackageError without pandas)."""
+        from lossfit.notebook import require_pandas
+
+        return require_pandas().DataFrame(self.history)
+
+    def plot(self) -> Any:
+        """The run folder's figures (loss curve, confusion matrix, fit or decision boundary) as a list of
+        matplotlib Figures (`notebook.Figures`), which a notebook shows inline."""
+        from lossfit.notebook import draw
+        from lossfit.plots.run import run_figures
+
+        return draw(run_figures(Runner(self.prepared, []).info(), self.records, self.summary))
 
 
 def prepare(config: RunConfig, dataset: Any = None) -> Prepared:
@@ -628,21 +655,25 @@ def _nice_below(value: float) -> str:
     return f"{10.0 ** (exponent - 1) * 5:g}"
 
 
-def train(*, out: str | Path | None = None, progress: str = "none", plot: bool = True, **options: Any) -> TrainResult:
+def train(*, out: str | Path | None = None, progress: str | None = None, plot: bool = True,
+          **options: Any) -> TrainResult:
     """Train from Python with the same options as `lossfit train`.
 
-    Writes a run folder only when `out` is given; shows progress on stderr only
-    when `progress` is "rich" or "plain".
+    Writes a run folder only when `out` is given. `progress`: by default a live loss plot
+    in a Jupyter notebook's cell (`lossfit.notebook`) and nothing elsewhere; "rich" or
+    "plain" show the terminal's progress on stderr, "none" nothing.
     """
-    from lossfit import display, runs
+    from lossfit import display, notebook, runs
 
-    config = build_config(None, {**options, "progress": progress, "plot": plot,
+    mode = notebook.resolve_progress(progress)
+    config = build_config(None, {**options, "progress": "none" if mode == "notebook" else mode, "plot": plot,
                                  "out": str(out) if out is not None else None})
     if out is not None:
         runs.check_out_dir(Path(out))
     prepared = prepare(config)
     sinks: list[Sink] = []
-    shown = display.progress_sink(progress, display.Terminal.create())
+    shown: Sink | None = notebook.LiveCurve() if mode == "notebook" else \
+        display.progress_sink(mode, display.Terminal.create())
     if shown is not None:
         sinks.append(shown)
     recorder = Recorder()

@@ -580,6 +580,32 @@ class CompareResult:
     def to_json(self) -> dict[str, Any]:
         return summary_json(self.race, self.verdict, self.summaries, self.out_dir, self.files)
 
+    @property
+    def history(self) -> dict[str, dict[str, np.ndarray]]:
+        """Each variant's history by its label: history.csv's columns as NumPy arrays (`TrainResult.history`).
+
+        Built from the records the race kept: every epoch up to record_log.KEEP epochs, a sample beyond
+        (each variant's history.csv, with `out`, has every row)."""
+        from lossfit.notebook import history_of
+
+        return {entry.label: history_of(rows) for entry, rows in zip(self.race.entries, self.records)}
+
+    def to_pandas(self) -> Any:
+        """Every variant's history in one long DataFrame, a `variant` column first (needs pandas)."""
+        from lossfit.notebook import require_pandas
+
+        pandas = require_pandas()
+        frames = [pandas.DataFrame({"variant": label, **columns}) for label, columns in self.history.items()]
+        return pandas.concat(frames, ignore_index=True)
+
+    def plot(self) -> Any:
+        """The compare folder's figures (curves, and fits or models) as matplotlib Figures
+        (`notebook.Figures`), which a notebook shows inline."""
+        from lossfit.notebook import draw
+        from lossfit.plots import compare as plots
+
+        return draw(plots.compare_figures(self.race, self.verdict, self.records))
+
 
 def execute(plan_: Race, out_dir: Path | None, board: Board | None = None, plot: bool = True,
             stop: Stop = NEVER, animate: Path | None = None, frames: int | None = None) -> CompareResult:
@@ -665,21 +691,23 @@ def _draw(result: CompareResult) -> None:
         write_summary(result.out_dir, result.race, result.verdict, result.summaries, result.files)
 
 
-def compare(*, out: str | Path | None = None, progress: str = "none", plot: bool = True, metric: str | None = None,
-            config: str | Path | None = None, **options: Any) -> CompareResult:
+def compare(*, out: str | Path | None = None, progress: str | None = None, plot: bool = True,
+            metric: str | None = None, config: str | Path | None = None, **options: Any) -> CompareResult:
     """Compare from Python with the same options as `lossfit compare`.
 
     A varying option takes a list (`loss=["mse", "mae"]`, `lr=[0.01, 0.1]`) or a
     comma-separated string (`loss="mse,mae,huber(delta=0.5)"`). Writes a compare
-    folder only when `out` is given; shows the leaderboard on stderr only when
-    `progress` is "rich" or "plain".
+    folder only when `out` is given. `progress`: by default a live plot of every
+    variant's loss in a Jupyter notebook's cell (`lossfit.notebook`) and nothing
+    elsewhere; "rich" or "plain" show the leaderboard on stderr, "none" nothing.
     """
-    from lossfit import display, runs
+    from lossfit import display, notebook, runs
     from lossfit.config import coerce_value
     from lossfit.leaderboard import board_for
     from lossfit.variants import values_from_options
 
-    single: dict[str, Any] = {"progress": progress, "plot": plot}
+    mode = notebook.resolve_progress(progress)
+    single: dict[str, Any] = {"progress": "none" if mode == "notebook" else mode, "plot": plot}
     lists: dict[str, list[Any]] = {}
     for key, value in options.items():
         if value is None:
@@ -697,5 +725,5 @@ def compare(*, out: str | Path | None = None, progress: str = "none", plot: bool
     if out_dir is not None:
         runs.check_out_dir(out_dir)
         runs.create_run_dir(out_dir)
-    board = board_for(progress, display.Terminal.create())
+    board: Board | None = notebook.LiveRace() if mode == "notebook" else board_for(mode, display.Terminal.create())
     return execute(plan_, out_dir, board, plot)

@@ -36,12 +36,19 @@ def draw_compare(path: Path, race: Any, verdict: Any, records: Sequence[Sequence
                  ) -> Iterator[tuple[str, str | None]]:
     """Draw every comparison plot that applies into `path`, one at a time: yields (file name, None) for a
     plot written, (file name, why) for one that could not be drawn (it never costs the comparison its summary)."""
+    return draw_each(path, compare_figures(race, verdict, records))
+
+
+def compare_figures(race: Any, verdict: Any, records: Sequence[Sequence[EpochRecord]]
+                    ) -> list[tuple[str, Callable[[], Figure]]]:
+    """(file name, a function drawing its figure) for every comparison plot that applies (the compare
+    folder draws them; a notebook's `CompareResult.plot()` shows them)."""
     jobs: list[tuple[str, Callable[[], Figure]]] = [("curves.png", lambda: curves_figure(race, verdict, records))]
     if race.task == "regression" and race.dataset.n_features == 1:
         jobs.append(("fits.png", lambda: fits_figure(race, verdict)))
     elif race.task == "regression" or race.dataset.n_features == 2:
         jobs.append(("models.png", lambda: models_figure(race, verdict)))
-    return draw_each(path, jobs)
+    return jobs
 
 
 def subtitle(race: Any) -> str:

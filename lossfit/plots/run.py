@@ -21,12 +21,13 @@ def draw_run(path: Path, info: RunInfo, records: list[EpochRecord], summary: Run
     Yields (file name, None) for each plot written and (file name, why) for one
     that could not be drawn: a plot never costs a run its other files.
     """
-    return draw_each(path, _plots(info, records, summary))
+    return draw_each(path, run_figures(info, records, summary))
 
 
-def _plots(info: RunInfo, records: list[EpochRecord], summary: RunSummary
-           ) -> list[tuple[str, Callable[[], Figure]]]:
-    """(file name, a function drawing its figure) for every plot that applies to this run."""
+def run_figures(info: RunInfo, records: list[EpochRecord], summary: RunSummary
+                ) -> list[tuple[str, Callable[[], Figure]]]:
+    """(file name, a function drawing its figure) for every plot that applies to this run (the run
+    folder draws them; a notebook's `TrainResult.plot()` shows them)."""
     jobs: list[tuple[str, Callable[[], Figure]]] = []
     if records:
         jobs.append(("loss_curve.png", lambda: loss_curve(records, title=info.title, status=summary.status,
