@@ -28,7 +28,7 @@ def _figures(**options: Any) -> dict[str, Figure]:
     info = RunInfo(title=prepared.title, task=prepared.data.task, main_metric=metrics.MAIN[prepared.data.task],
                    epochs=prepared.config.epochs, n_train=len(prepared.data.X_train),
                    n_val=len(prepared.data.X_val), config=prepared.resolved, prepared=prepared)
-    return {name: make() for name, make in run_plots._plots(info, result.records, result.summary)}
+    return {name: make() for name, make in run_plots.run_figures(info, result.records, result.summary)}
 
 
 def _extent(artist: Any, fig: Figure) -> Any:
