@@ -21,6 +21,7 @@ import io
 import json
 import os
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,15 @@ def export_numpy(run_dir: Path, script: Path) -> list[Path]:
     Raises `ConfigError` for a run that cannot be exported (naming the piece and
     why), before anything is written; both files are written completely or not at all.
     """
+    return write_export(run_dir, script, script_text)
+
+
+def write_export(run_dir: Path, script: Path, make_text: Callable[..., str]) -> list[Path]:
+    """Rebuild the run of `run_dir`, write the script `make_text` makes of it and the data beside it.
+
+    `make_text(prepared, data_name, source=, diverged=, script_name=)` is a module's `script_text`
+    (NumPy's or torch's). Nothing is written when it raises.
+    """
     run_dir, script = Path(run_dir), Path(script)
     config_file = run_dir / "config.toml"
     if not config_file.is_file():
@@ -52,11 +62,10 @@ def export_numpy(run_dir: Path, script: Path) -> list[Path]:
     data_file = script.with_suffix(".npz")
     if data_file == script:
         raise ConfigError(f"the script {script} needs a name ending in .py (its data goes to a .npz beside it).")
-    text = script_text(prepared, data_file.name, source=str(run_dir), diverged=_status(run_dir) == "diverged",
-                       script_name=script.name)
-    arrays = data_arrays(prepared)
+    text = make_text(prepared, data_file.name, source=str(run_dir), diverged=_status(run_dir) == "diverged",
+                     script_name=script.name)
     buffer = io.BytesIO()
-    np.savez(buffer, **arrays)  # type: ignore[arg-type]
+    np.savez(buffer, **data_arrays(prepared))  # type: ignore[arg-type]
     _write_all({script: text.encode("utf-8"), data_file: buffer.getvalue()})
     return [script, data_file]
 

@@ -20,19 +20,15 @@ a file is written. torch is never imported here: the templates are text.
 
 from __future__ import annotations
 
-import io
 import textwrap
 from pathlib import Path
 
-import numpy as np
-
-from lossfit.api import STREAM_BATCHES, Prepared, prepare
-from lossfit.config import build_config
+from lossfit.api import STREAM_BATCHES, Prepared
 from lossfit.errors import ConfigError
 from lossfit.export import _torch_losses, _torch_models, _torch_optimizers, _torch_schedules
 from lossfit.export._losses import LossContext
 from lossfit.export._text import first_line, indent, num
-from lossfit.export.numpy_script import RULE, _status, _write_all, data_arrays, epoch_end
+from lossfit.export.numpy_script import RULE, epoch_end, write_export
 
 
 def export_torch(run_dir: Path, script: Path) -> list[Path]:
@@ -42,22 +38,7 @@ def export_torch(run_dir: Path, script: Path) -> list[Path]:
     Raises `ConfigError` for a run that cannot be exported (naming the piece and
     why), before anything is written; both files are written completely or not at all.
     """
-    run_dir, script = Path(run_dir), Path(script)
-    config_file = run_dir / "config.toml"
-    if not config_file.is_file():
-        raise ConfigError(
-            f"{run_dir} holds no config.toml: give the folder of a lossfit run (lossfit train --out DIR)."
-        )
-    prepared = prepare(build_config(config_file, {}))
-    data_file = script.with_suffix(".npz")
-    if data_file == script:
-        raise ConfigError(f"the script {script} needs a name ending in .py (its data goes to a .npz beside it).")
-    text = script_text(prepared, data_file.name, source=str(run_dir), diverged=_status(run_dir) == "diverged",
-                       script_name=script.name)
-    buffer = io.BytesIO()
-    np.savez(buffer, **data_arrays(prepared))  # type: ignore[arg-type]
-    _write_all({script: text.encode("utf-8"), data_file: buffer.getvalue()})
-    return [script, data_file]
+    return write_export(run_dir, script, script_text)
 
 
 def check_exportable(prepared: Prepared) -> None:
