@@ -150,7 +150,7 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, 
 
 
 @pytest.mark.parametrize("run_id", [run_id for run_id, _ in RUNS])
-def test_script_prints_thehistory_losses(exported: dict[str, Any], run_id: str) -> None:
+def test_script_prints_the_history(exported: dict[str, Any], run_id: str) -> None:
     run, script, written, stdout, error = exported[run_id]
     assert error is None, error
     assert written == [script, script.with_suffix(".npz")]
@@ -281,3 +281,24 @@ def test_loss_code_computes_what_the_loss_computes(spec: str, weighted: bool) ->
     want_value, want_grad = loss.value_and_grad(out.copy(), y, w)
     assert value == want_value
     np.testing.assert_array_equal(grad, want_grad)
+
+
+def test_an_interrupted_run_exports_the_epochs_it_ran(tmp_path: Path) -> None:
+    """A run stopped by Ctrl-C after k epochs: its script runs those k (its schedule as the run had it)."""
+    from lossfit import api
+    from lossfit.config import build_config
+    from lossfit.runs import RunFolder
+
+    prepared = api.prepare(build_config(None, {"epochs": 50, "optimizer": "adam", "lr": 0.05, "plot": False,
+                                               "schedule": "cosine(T_max=50)", "progress": "none"}))
+    calls = iter(range(10**6))
+    summary = api.run(prepared, [RunFolder(tmp_path / "r", plot=False)], should_stop=lambda: next(calls) >= 7)
+    assert summary.status == "interrupted" and 0 < summary.epochs < 50
+    script = tmp_path / "r.py"
+    export_numpy(tmp_path / "r", script)
+    assert "EPOCHS = 50" not in script.read_text()
+    done = subprocess.run([sys.executable, "-I", str(script)], capture_output=True, text=True, cwd=tmp_path,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    history = history_losses(tmp_path / "r")
+    assert printed_losses(done.stdout) == history and len(history) == summary.epochs

@@ -145,7 +145,7 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, 
 
 
 @pytest.mark.parametrize("run_id", [run_id for run_id, _ in RUNS])
-def test_script_prints_thehistory_losses(exported: dict[str, Any], run_id: str) -> None:
+def test_script_prints_the_history(exported: dict[str, Any], run_id: str) -> None:
     run, script, written, stdout, error = exported[run_id]
     assert error is None, error
     assert written == [script, script.with_suffix(".npz")]

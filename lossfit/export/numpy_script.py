@@ -22,6 +22,7 @@ import json
 import os
 import textwrap
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -59,15 +60,29 @@ def write_export(run_dir: Path, script: Path, make_text: Callable[..., str]) -> 
             f"{run_dir} holds no config.toml: give the folder of a lossfit run (lossfit train --out DIR)."
         )
     prepared = prepare(build_config(config_file, {}))
+    status = _status(run_dir)
+    if status in ("interrupted", "terminated"):  # a stopped run's script runs the epochs its history holds
+        done = _epochs_done(run_dir)
+        if 0 < done < prepared.config.epochs:  # the schedule was built for the whole run: it stays as it was
+            prepared = replace(prepared, config=replace(prepared.config, epochs=done))
     data_file = script.with_suffix(".npz")
     if data_file == script:
         raise ConfigError(f"the script {script} needs a name ending in .py (its data goes to a .npz beside it).")
-    text = make_text(prepared, data_file.name, source=str(run_dir), diverged=_status(run_dir) == "diverged",
+    text = make_text(prepared, data_file.name, source=str(run_dir), diverged=status == "diverged",
                      script_name=script.name)
     buffer = io.BytesIO()
     np.savez(buffer, **data_arrays(prepared))  # type: ignore[arg-type]
     _write_all({script: text.encode("utf-8"), data_file: buffer.getvalue()})
     return [script, data_file]
+
+
+def _epochs_done(run_dir: Path) -> int:
+    """The number of epochs in the run's history.csv (0 if unreadable)."""
+    try:
+        with open(run_dir / "history.csv", encoding="utf-8") as history:
+            return max(0, sum(1 for line in history if line.strip()) - 1)  # the header is not an epoch
+    except OSError:
+        return 0
 
 
 def _status(run_dir: Path) -> str | None:
