@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import ast
 import re
+import warnings
 from typing import Any
 
 from lossfit.errors import SpecError
@@ -128,7 +129,10 @@ def parse_spec(text: str, what: str = "value") -> tuple[str, dict[str, Any]]:
 
 def _parse(text: str, what: str) -> tuple[str, dict[str, Any]]:
     try:
-        node = ast.parse(text, mode="eval").body
+        with warnings.catch_warnings():  # "\-" in a quoted value: Python warns of an invalid escape (3.12: visibly)
+            warnings.simplefilter("ignore", SyntaxWarning)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            node = ast.parse(text, mode="eval").body
     except SyntaxError:
         raise SpecError(f"Cannot read {what} `{shorten(text)}`: expected {_EXAMPLE}.") from None
     shown = shorten(text)

@@ -149,3 +149,12 @@ def test_the_cli_reports_a_limit_in_one_line(run_cli, args, message):
     assert "Traceback" not in result.output
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: ") and message in lines[0], lines
+
+
+def test_an_invalid_escape_in_a_quoted_value_warns_nothing():
+    """`huber(delta="\\-")` is one clear error later, not a SyntaxWarning printed by Python 3.12's parser."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert parse_spec(r'huber(delta="\-")', "loss spec") == ("huber", {"delta": "\\-"})
