@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 import csv
+import json
+import re
+import subprocess
+import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+import lossfit
 
 # Runs the scripts given on the command line, each in a fresh namespace, with lossfit made unimportable;
 # prints {script: [stdout, error]} as JSON. One process for all of them (torch is imported once).
@@ -47,3 +55,24 @@ def printed_losses(stdout: str) -> list[float]:
         assert int(number) == epoch
         values.append(float(loss))
     return values
+
+
+def export_and_run(root: Path, runs: list[tuple[str, dict[str, Any]]], export: Callable[[Path, Path], list[Path]],
+                   timeout: float) -> dict[str, tuple[Any, ...]]:
+    """Train each run into `root`, export it with `export`, run every script in one isolated process.
+
+    Returns run id -> (run folder, script, paths written, stdout, error or None).
+    """
+    out: dict[str, tuple[Path, Path, list[Path]]] = {}
+    for run_id, options in runs:
+        run = root / run_id
+        lossfit.train(out=run, plot=False, **options)
+        script = root / f"{re.sub(r'[^a-z0-9]+', '_', run_id).strip('_')}.py"
+        out[run_id] = (run, script, export(run, script))
+    driver = root / "driver.py"
+    driver.write_text(DRIVER)
+    result = subprocess.run([sys.executable, "-I", str(driver), *(str(s) for _, s, _ in out.values())],
+                            cwd=root, capture_output=True, text=True, timeout=timeout)
+    assert result.returncode == 0, result.stderr
+    printed = json.loads(result.stdout)
+    return {run_id: (run, script, written, *printed[str(script)]) for run_id, (run, script, written) in out.items()}

@@ -8,8 +8,6 @@ train_loss to 1e-9 relative.
 
 from __future__ import annotations
 
-import json
-import re
 import subprocess
 import sys
 import warnings
@@ -20,7 +18,7 @@ import numpy as np
 import pytest
 
 import lossfit
-from _exporting import DRIVER, history_losses, printed_losses
+from _exporting import export_and_run, history_losses, printed_losses
 from lossfit import losses, optimizers, schedules
 from lossfit.errors import ConfigError
 from lossfit.export import _losses, _optimizers, _schedules, export_numpy
@@ -131,22 +129,9 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, 
     root = tmp_path_factory.mktemp("export")
     custom = root / "custom_losses.py"
     custom.write_text(CUSTOM_LOSSES)
-    out: dict[str, tuple[Path, Path, list[Path]]] = {}
-    for run_id, options in RUNS:
-        options = {"epochs": EPOCHS, **options}
-        options["loss"] = options.get("loss", "mse").replace("{custom}", str(custom))
-        run = root / run_id
-        lossfit.train(out=run, plot=False, **options)
-        script = root / f"{re.sub(r'[^a-z0-9]+', '_', run_id).strip('_')}.py"
-        written = export_numpy(run, script)
-        out[run_id] = (run, script, written)
-    driver = root / "driver.py"
-    driver.write_text(DRIVER)
-    result = subprocess.run([sys.executable, "-I", str(driver), *(str(s) for _, s, _ in out.values())],
-                            cwd=root, capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
-    printed = json.loads(result.stdout)
-    return {run_id: (run, script, written, *printed[str(script)]) for run_id, (run, script, written) in out.items()}
+    runs = [(run_id, {"epochs": EPOCHS, **options, "loss": options.get("loss", "mse").replace("{custom}", str(custom))})
+            for run_id, options in RUNS]
+    return export_and_run(root, runs, export_numpy, timeout=120)
 
 
 @pytest.mark.parametrize("run_id", [run_id for run_id, _ in RUNS])

@@ -9,10 +9,6 @@ train_loss to 1e-9 relative.
 
 from __future__ import annotations
 
-import json
-import re
-import subprocess
-import sys
 import warnings
 from pathlib import Path
 from typing import Any
@@ -23,7 +19,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 import lossfit  # noqa: E402
-from _exporting import DRIVER, history_losses, printed_losses  # noqa: E402
+from _exporting import export_and_run, history_losses, printed_losses  # noqa: E402
 from lossfit import losses, optimizers, schedules  # noqa: E402
 from lossfit.errors import ConfigError  # noqa: E402
 from lossfit.export import _torch_losses, _torch_optimizers, _torch_schedules, export_torch  # noqa: E402
@@ -127,21 +123,8 @@ LOOSER = {"zero-gradient-adagrad": 1e-8, "zero-gradient-adam": 1e-8}  # measured
 def exported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Path, list[Path]]]:
     """Train every run of RUNS, export it, and run all the scripts in one isolated subprocess."""
     root = tmp_path_factory.mktemp("export_torch")
-    out: dict[str, tuple[Path, Path, list[Path]]] = {}
-    for run_id, options in RUNS:
-        options = {"epochs": EPOCHS, "loss": "mse", **options}
-        run = root / run_id
-        lossfit.train(out=run, plot=False, **options)
-        script = root / f"{re.sub(r'[^a-z0-9]+', '_', run_id).strip('_')}.py"
-        written = export_torch(run, script)
-        out[run_id] = (run, script, written)
-    driver = root / "driver.py"
-    driver.write_text(DRIVER)
-    result = subprocess.run([sys.executable, "-I", str(driver), *(str(s) for _, s, _ in out.values())],
-                            cwd=root, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr
-    printed = json.loads(result.stdout)
-    return {run_id: (run, script, written, *printed[str(script)]) for run_id, (run, script, written) in out.items()}
+    runs = [(run_id, {"epochs": EPOCHS, "loss": "mse", **options}) for run_id, options in RUNS]
+    return export_and_run(root, runs, export_torch, timeout=300)
 
 
 @pytest.mark.parametrize("run_id", [run_id for run_id, _ in RUNS])

@@ -157,18 +157,7 @@ def script_text(prepared: Prepared, data_name: str, source: str = "RUN", diverge
     w = ", w" if weighted else ""
 
     lines = _head(prepared, source, data_name, script_name)
-    lines += [RULE, "# settings", RULE, f"EPOCHS = {config.epochs}", f"LR = {num(config.lr)}  # the base learning rate"]
-    if mini_batch:
-        lines += [f"BATCH_SIZE = {config.batch_size}",
-                  f"SEED = {config.seed}  # the run's seed: it orders the mini-batches"]
-    for key, what in (("l2", "L2 penalty (l2/2)||W||² on the weights, not the biases"),
-                      ("l1", "L1 penalty l1 ||W||_1 on the weights, not the biases"),
-                      ("clip_grad", "clip the gradient to this norm")):
-        if getattr(config, key):
-            lines.append(f"{key.upper()} = {num(getattr(config, key))}  # {what}")
-    if config.early_stopping:
-        lines += [f"EARLY_STOPPING = {config.early_stopping}  # stop after this many epochs without improvement",
-                  f"MIN_DELTA = {num(config.min_delta)}  # ...by more than this"]
+    lines += settings_section(config, mini_batch)
     lines += ["", ""]
     lines += _data_section(prepared, data_name, weighted)
     lines += ["", "", RULE, "# model", RULE, *model_lines, "", ""]
@@ -373,4 +362,21 @@ def epoch_end(watch: bool, has_val: bool, early_stopping: bool) -> list[str]:
             '    print(f"early stop: no improvement for {EARLY_STOPPING} epochs", file=sys.stderr)',
             "    break",
         ]
+    return lines
+
+
+def settings_section(config: Any, mini_batch: bool) -> list[str]:
+    """The constants at the top of both exported scripts: epochs, lr, and what the run set."""
+    lines = [RULE, "# settings", RULE, f"EPOCHS = {config.epochs}", f"LR = {num(config.lr)}  # the base learning rate"]
+    if mini_batch:
+        lines += [f"BATCH_SIZE = {config.batch_size}",
+                  f"SEED = {config.seed}  # the run's seed: it orders the mini-batches"]
+    for key, what in (("l2", "L2 penalty (l2/2)||W||² on the weights, not the biases"),
+                      ("l1", "L1 penalty l1 ||W||_1 on the weights, not the biases"),
+                      ("clip_grad", "clip the gradient to this norm")):
+        if getattr(config, key):
+            lines.append(f"{key.upper()} = {num(getattr(config, key))}  # {what}")
+    if config.early_stopping:
+        lines += [f"EARLY_STOPPING = {config.early_stopping}  # stop after this many epochs without improvement",
+                  f"MIN_DELTA = {num(config.min_delta)}  # ...by more than this"]
     return lines

@@ -27,8 +27,8 @@ from lossfit.api import STREAM_BATCHES, Prepared
 from lossfit.errors import ConfigError
 from lossfit.export import _torch_losses, _torch_models, _torch_optimizers, _torch_schedules
 from lossfit.export._losses import LossContext
-from lossfit.export._text import first_line, indent, num
-from lossfit.export.numpy_script import RULE, epoch_end, write_export
+from lossfit.export._text import first_line, indent
+from lossfit.export.numpy_script import RULE, epoch_end, settings_section, write_export
 
 
 def export_torch(run_dir: Path, script: Path) -> list[Path]:
@@ -68,18 +68,7 @@ def script_text(prepared: Prepared, data_name: str, source: str = "RUN", diverge
     mini_batch = config.batch_size is not None and config.batch_size < n
 
     lines = _head(prepared, source, data_name, script_name, functional)
-    lines += [RULE, "# settings", RULE, f"EPOCHS = {config.epochs}", f"LR = {num(config.lr)}  # the base learning rate"]
-    if mini_batch:
-        lines += [f"BATCH_SIZE = {config.batch_size}",
-                  f"SEED = {config.seed}  # the run's seed: it orders the mini-batches"]
-    for key, what in (("l2", "L2 penalty (l2/2)||W||² on the weights, not the biases"),
-                      ("l1", "L1 penalty l1 ||W||_1 on the weights, not the biases"),
-                      ("clip_grad", "clip the gradient to this norm")):
-        if getattr(config, key):
-            lines.append(f"{key.upper()} = {num(getattr(config, key))}  # {what}")
-    if config.early_stopping:
-        lines += [f"EARLY_STOPPING = {config.early_stopping}  # stop after this many epochs without improvement",
-                  f"MIN_DELTA = {num(config.min_delta)}  # ...by more than this"]
+    lines += settings_section(config, mini_batch)
     lines += ["", ""]
     lines += _data_section(prepared, data_name, weighted)
     lines += ["", "", RULE, "# model", RULE, *model_lines]
