@@ -12,6 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 import lossfit
 
 # Runs the scripts given on the command line, each in a fresh namespace, with lossfit made unimportable;
@@ -76,3 +78,27 @@ def export_and_run(root: Path, runs: list[tuple[str, dict[str, Any]]], export: C
     assert result.returncode == 0, result.stderr
     printed = json.loads(result.stdout)
     return {run_id: (run, script, written, *printed[str(script)]) for run_id, (run, script, written) in out.items()}
+
+
+def loss_inputs(loss: Any, weighted: bool) -> tuple[np.ndarray, Any, np.ndarray | None]:
+    """Outputs, targets and (weighted) sample weights that reach a loss's edges: logits of +-1000, a tie,
+    a row at the margin, a residual of 0, a margin at the kink."""
+    rng = np.random.default_rng(7)
+    n, k = 9, 3
+    if loss.task == "multiclass":
+        out = rng.normal(0.0, 3.0, (n, k))
+        out[0] = [1000.0, -1000.0, 0.0]
+        out[1] = [2.0, 1.0, 2.0]  # a tie, and a row exactly at the margin
+        if loss.name == "kl_div":
+            y: Any = rng.dirichlet(np.ones(k), n)
+            y[2] = [0.0, 1.0, 0.0]
+        else:
+            y = rng.integers(0, k, n)
+            y[1] = 1
+    else:
+        out = rng.normal(0.0, 2.0, n)
+        y = rng.integers(0, 2, n).astype(float) if loss.task == "binary" else rng.normal(0.0, 2.0, n)
+        if loss.name == "poisson":
+            y = rng.poisson(2.0, n).astype(float)
+        out[0], out[1] = y[0], 1.0 - 2.0 * y[1]  # r = 0 (regression), a margin at the kink (binary)
+    return out, y, rng.uniform(0.5, 2.0, n) if weighted else None

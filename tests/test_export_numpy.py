@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 import lossfit
-from _exporting import export_and_run, history_losses, printed_losses
+from _exporting import export_and_run, history_losses, loss_inputs, printed_losses
 from lossfit import losses, optimizers, schedules
 from lossfit.errors import ConfigError
 from lossfit.export import _losses, _optimizers, _schedules, export_numpy
@@ -240,25 +240,7 @@ def test_loss_code_computes_what_the_loss_computes(spec: str, weighted: bool) ->
     """The generated `loss_and_grad`, run on its own, equals the loss's value_and_grad bit for bit
     (kinks and large logits included; kl_div, which no bundled dataset trains, is checked here)."""
     loss = losses.get(spec)
-    rng = np.random.default_rng(7)
-    n, k = 9, 3
-    if loss.task == "multiclass":
-        out = rng.normal(0.0, 3.0, (n, k))
-        out[0] = [1000.0, -1000.0, 0.0]
-        out[1] = [2.0, 1.0, 2.0]  # a tie, and a row exactly at the margin
-        if loss.name == "kl_div":
-            y: Any = rng.dirichlet(np.ones(k), n)
-            y[2] = [0.0, 1.0, 0.0]
-        else:
-            y = rng.integers(0, k, n)
-            y[1] = 1
-    else:
-        out = rng.normal(0.0, 2.0, n)
-        y = rng.integers(0, 2, n).astype(float) if loss.task == "binary" else rng.normal(0.0, 2.0, n)
-        if loss.name == "poisson":
-            y = rng.poisson(2.0, n).astype(float)
-        out[0], out[1] = y[0], 1.0 - 2.0 * y[1]  # r = 0 (regression), a margin at the kink (binary)
-    w = rng.uniform(0.5, 2.0, n) if weighted else None
+    out, y, w = loss_inputs(loss, weighted)
     code = _losses.code(loss, _losses.LossContext(weighted, out.ndim == 2, loss.task == "multiclass"))
     namespace: dict[str, Any] = {"np": np}
     exec("\n".join(code), namespace)

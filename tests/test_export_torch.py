@@ -19,7 +19,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 import lossfit  # noqa: E402
-from _exporting import export_and_run, history_losses, printed_losses  # noqa: E402
+from _exporting import export_and_run, history_losses, loss_inputs, printed_losses  # noqa: E402
 from lossfit import losses, optimizers, schedules  # noqa: E402
 from lossfit.errors import ConfigError  # noqa: E402
 from lossfit.export import _torch_losses, _torch_optimizers, _torch_schedules, export_torch  # noqa: E402
@@ -233,25 +233,7 @@ def test_loss_code_computes_what_the_loss_computes(spec: str, weighted: bool) ->
     """The generated `loss_fn` and its autograd gradient equal the loss's value_and_grad (to rounding),
     kinks and large logits included; kl_div, which no bundled dataset trains, is checked here."""
     loss = losses.get(spec)
-    rng = np.random.default_rng(7)
-    n, k = 9, 3
-    if loss.task == "multiclass":
-        out = rng.normal(0.0, 3.0, (n, k))
-        out[0] = [1000.0, -1000.0, 0.0]
-        out[1] = [2.0, 1.0, 2.0]  # a tie, and a row exactly at the margin
-        if loss.name == "kl_div":
-            y: Any = rng.dirichlet(np.ones(k), n)
-            y[2] = [0.0, 1.0, 0.0]
-        else:
-            y = rng.integers(0, k, n)
-            y[1] = 1
-    else:
-        out = rng.normal(0.0, 2.0, n)
-        y = rng.integers(0, 2, n).astype(float) if loss.task == "binary" else rng.normal(0.0, 2.0, n)
-        if loss.name == "poisson":
-            y = rng.poisson(2.0, n).astype(float)
-        out[0], out[1] = y[0], 1.0 - 2.0 * y[1]  # r = 0 (regression), a margin at the kink (binary)
-    w = rng.uniform(0.5, 2.0, n) if weighted else None
+    out, y, w = loss_inputs(loss, weighted)
     lines, _ = _torch_losses.code(loss, LossContext(weighted, out.ndim == 2, loss.task == "multiclass"))
     namespace: dict[str, Any] = {"torch": torch, "nn": torch.nn, "F": torch.nn.functional, "math": __import__("math")}
     torch.set_default_dtype(torch.float64)

@@ -318,15 +318,7 @@ def _loop(prepared: Prepared, sched: _schedules.ScheduleCode, mini_batch: bool, 
     if sched.step:
         body += ["if epoch < EPOCHS:  # the lr of the next epoch", *indent(sched.step)]
     lines += ["for epoch in range(1, EPOCHS + 1):", *indent(body), ""]
-    lines += [
-        'if __name__ == "__main__" and "--plot" in sys.argv:  # the training curve (needs matplotlib)',
-        "    import matplotlib.pyplot as plt",
-        "",
-        "    plt.plot(range(1, len(history) + 1), history)",
-        '    plt.xlabel("epoch")',
-        '    plt.ylabel("training loss")',
-        "    plt.show()",
-    ]
+    lines += PLOT_CURVE
     return lines
 
 
@@ -380,3 +372,14 @@ def settings_section(config: Any, mini_batch: bool) -> list[str]:
         lines += [f"EARLY_STOPPING = {config.early_stopping}  # stop after this many epochs without improvement",
                   f"MIN_DELTA = {num(config.min_delta)}  # ...by more than this"]
     return lines
+
+
+PLOT_CURVE = [  # the last lines of both exported scripts
+    'if __name__ == "__main__" and "--plot" in sys.argv:  # the training curve (needs matplotlib)',
+    "    import matplotlib.pyplot as plt",
+    "",
+    "    plt.plot(range(1, len(history) + 1), history)",
+    '    plt.xlabel("epoch")',
+    '    plt.ylabel("training loss")',
+    "    plt.show()",
+]

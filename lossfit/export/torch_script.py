@@ -28,7 +28,7 @@ from lossfit.errors import ConfigError
 from lossfit.export import _torch_losses, _torch_models, _torch_optimizers, _torch_schedules
 from lossfit.export._losses import LossContext
 from lossfit.export._text import first_line, indent
-from lossfit.export.numpy_script import RULE, epoch_end, settings_section, write_export
+from lossfit.export.numpy_script import PLOT_CURVE, RULE, epoch_end, settings_section, write_export
 
 
 def export_torch(run_dir: Path, script: Path) -> list[Path]:
@@ -238,13 +238,5 @@ def _loop(prepared: Prepared, sched: _torch_schedules.TorchSchedule, mini_batch:
             body += ["if epoch < EPOCHS:  # the lr of the next epoch (OneCycleLR counts its steps: none past the last)",
                      "    " + sched.step]
     lines += ["for epoch in range(1, EPOCHS + 1):", *indent(body), ""]
-    lines += [
-        'if __name__ == "__main__" and "--plot" in sys.argv:  # the training curve (needs matplotlib)',
-        "    import matplotlib.pyplot as plt",
-        "",
-        "    plt.plot(range(1, len(history) + 1), history)",
-        '    plt.xlabel("epoch")',
-        '    plt.ylabel("training loss")',
-        "    plt.show()",
-    ]
+    lines += PLOT_CURVE
     return lines
