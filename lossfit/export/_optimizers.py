@@ -67,6 +67,21 @@ def _weight_decay(opt: Any) -> list[str]:
     return ["g = g + weight_decay * p  # L2 weight decay, added to the gradient"] if opt.weight_decay else []
 
 
+def _betas(opt: Any, ctx: OptimizerContext) -> str:
+    """The Adam family's `beta1, beta2` line (one_cycle may cycle beta1)."""
+    cycled = "  # one_cycle changes beta1 every epoch" if ctx.cycled == "beta1" else ""
+    return f"beta1, beta2 = {num(opt.betas[0])}, {num(opt.betas[1])}{cycled}"
+
+
+def _decay_in_loop(opt: Any, decoupled: bool) -> list[str]:
+    """Weight decay inside the per-parameter loop: decoupled (AdamW's) or added to the gradient."""
+    if not opt.weight_decay:
+        return []
+    if decoupled:
+        return ["    p *= 1.0 - lr * weight_decay  # decoupled weight decay"]
+    return ["    " + line for line in _weight_decay(opt)]
+
+
 def _step(doc: str, body: list[str], counter: bool = False, more_globals: str = "") -> list[str]:
     lines = ["def optimizer_step(params, grads):", f'    """{doc}"""']
     if counter:
@@ -155,10 +170,8 @@ def rmsprop(opt: Any, ctx: OptimizerContext) -> list[str]:
 
 
 def adam(opt: Any, ctx: OptimizerContext) -> list[str]:
-    cycled = ctx.cycled == "beta1"
     decoupled = opt.name == "adamw" or getattr(opt, "decoupled_weight_decay", False)
-    settings = [f"beta1, beta2 = {num(opt.betas[0])}, {num(opt.betas[1])}"
-                + ("  # one_cycle changes beta1 every epoch" if cycled else ""), f"eps = {num(opt.eps)}"]
+    settings = [_betas(opt, ctx), f"eps = {num(opt.eps)}"]
     if opt.weight_decay:
         settings.append(f"weight_decay = {num(opt.weight_decay)}"
                         + ("  # decoupled: θ ← θ (1 - lr λ)" if decoupled else ""))
@@ -168,9 +181,7 @@ def adam(opt: Any, ctx: OptimizerContext) -> list[str]:
     settings.append("t = 0  # steps taken")
     body = ["bias_correction1 = 1.0 - beta1**t", "bias_correction2_sqrt = (1.0 - beta2**t) ** 0.5",
             "for i, (p, g) in enumerate(zip(params, grads)):"]
-    if opt.weight_decay:
-        body += ["    p *= 1.0 - lr * weight_decay  # decoupled weight decay"] if decoupled else [
-            "    " + line for line in _weight_decay(opt)]
+    body += _decay_in_loop(opt, decoupled)
     body += ["    m_i, v_i = m[i], v[i]", *_first_moment(opt, ctx),
              "    v_i *= beta2", "    v_i += (1.0 - beta2) * g * g"]
     if opt.amsgrad:
@@ -183,9 +194,7 @@ def adam(opt: Any, ctx: OptimizerContext) -> list[str]:
 
 
 def nadam(opt: Any, ctx: OptimizerContext) -> list[str]:
-    cycled = ctx.cycled == "beta1"
-    settings = [f"beta1, beta2 = {num(opt.betas[0])}, {num(opt.betas[1])}"
-                + ("  # one_cycle changes beta1 every epoch" if cycled else ""),
+    settings = [_betas(opt, ctx),
                 f"eps = {num(opt.eps)}", f"momentum_decay = {num(opt.momentum_decay)}  # ψ"]
     if opt.weight_decay:
         settings.append(f"weight_decay = {num(opt.weight_decay)}")
@@ -197,9 +206,7 @@ def nadam(opt: Any, ctx: OptimizerContext) -> list[str]:
             "mu_product *= mu",
             "mu_product_next = mu_product * mu_next",
             "for i, (p, g) in enumerate(zip(params, grads)):"]
-    if opt.weight_decay:
-        body += ["    p *= 1.0 - lr * weight_decay  # decoupled weight decay"] if opt.decoupled_weight_decay else [
-            "    " + line for line in _weight_decay(opt)]
+    body += _decay_in_loop(opt, opt.decoupled_weight_decay)
     body += ["    m_i, v_i = m[i], v[i]", *_first_moment(opt, ctx),
              "    v_i *= beta2", "    v_i += (1.0 - beta2) * g * g",
              "    denom = np.sqrt(v_i / bias_correction2) + eps",
@@ -210,9 +217,7 @@ def nadam(opt: Any, ctx: OptimizerContext) -> list[str]:
 
 
 def radam(opt: Any, ctx: OptimizerContext) -> list[str]:
-    cycled = ctx.cycled == "beta1"
-    settings = [f"beta1, beta2 = {num(opt.betas[0])}, {num(opt.betas[1])}"
-                + ("  # one_cycle changes beta1 every epoch" if cycled else ""), f"eps = {num(opt.eps)}"]
+    settings = [_betas(opt, ctx), f"eps = {num(opt.eps)}"]
     if opt.weight_decay:
         settings.append(f"weight_decay = {num(opt.weight_decay)}")
     settings += [*MOMENTS,
@@ -222,9 +227,7 @@ def radam(opt: Any, ctx: OptimizerContext) -> list[str]:
             "bias_correction2 = 1.0 - beta2**t",
             "rho_t = rho_inf - 2.0 * t * (beta2**t) / bias_correction2",
             "for i, (p, g) in enumerate(zip(params, grads)):"]
-    if opt.weight_decay:
-        body += ["    p *= 1.0 - lr * weight_decay  # decoupled weight decay"] if opt.decoupled_weight_decay else [
-            "    " + line for line in _weight_decay(opt)]
+    body += _decay_in_loop(opt, opt.decoupled_weight_decay)
     body += ["    m_i, v_i = m[i], v[i]", *_first_moment(opt, ctx),
              "    v_i *= beta2", "    v_i += (1.0 - beta2) * g * g",
              "    m_hat = m_i / bias_correction1",
@@ -239,9 +242,7 @@ def radam(opt: Any, ctx: OptimizerContext) -> list[str]:
 
 
 def adamax(opt: Any, ctx: OptimizerContext) -> list[str]:
-    cycled = ctx.cycled == "beta1"
-    settings = [f"beta1, beta2 = {num(opt.betas[0])}, {num(opt.betas[1])}"
-                + ("  # one_cycle changes beta1 every epoch" if cycled else ""), f"eps = {num(opt.eps)}"]
+    settings = [_betas(opt, ctx), f"eps = {num(opt.eps)}"]
     if opt.weight_decay:
         settings.append(f"weight_decay = {num(opt.weight_decay)}")
     settings += ["m = [np.zeros_like(p) for p in params]  # first moments",
@@ -285,9 +286,7 @@ def momentum_sutskever(opt: Any, ctx: OptimizerContext) -> list[str]:
 
 
 def adam_eps_inside(opt: Any, ctx: OptimizerContext) -> list[str]:
-    cycled = ctx.cycled == "beta1"
-    settings = [f"beta1, beta2 = {num(opt.betas[0])}, {num(opt.betas[1])}"
-                + ("  # one_cycle changes beta1 every epoch" if cycled else ""), f"eps = {num(opt.eps)}"]
+    settings = [_betas(opt, ctx), f"eps = {num(opt.eps)}"]
     if opt.weight_decay:
         settings.append(f"weight_decay = {num(opt.weight_decay)}")
     settings += [*MOMENTS, "t = 0  # steps taken"]
@@ -307,9 +306,7 @@ def rmsprop_tf(opt: Any, ctx: OptimizerContext) -> list[str]:
 
 
 def adam_keras_eps(opt: Any, ctx: OptimizerContext) -> list[str]:
-    cycled = ctx.cycled == "beta1"
-    settings = [f"beta1, beta2 = {num(opt.betas[0])}, {num(opt.betas[1])}"
-                + ("  # one_cycle changes beta1 every epoch" if cycled else ""), f"eps = {num(opt.eps)}",
+    settings = [_betas(opt, ctx), f"eps = {num(opt.eps)}",
                 *MOMENTS, "t = 0  # steps taken"]
     body = ["for p, g, m_i, v_i in zip(params, grads, m, v):",
             "    m_i *= beta1", "    m_i += (1.0 - beta1) * g", "    v_i *= beta2", "    v_i += (1.0 - beta2) * g * g",
