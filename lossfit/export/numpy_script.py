@@ -18,7 +18,6 @@ raises a `ConfigError` naming it, before a file is written.
 from __future__ import annotations
 
 import io
-import json
 import os
 import textwrap
 from collections.abc import Callable
@@ -33,6 +32,7 @@ from lossfit.config import build_config
 from lossfit.errors import ConfigError
 from lossfit.export import _losses, _models, _optimizers, _schedules
 from lossfit.export._text import first_line, indent, notes, num
+from lossfit.rerun import count_epochs, saved_status
 
 RULE = "# " + "-" * 76
 
@@ -60,9 +60,9 @@ def write_export(run_dir: Path, script: Path, make_text: Callable[..., str]) -> 
             f"{run_dir} holds no config.toml: give the folder of a lossfit run (lossfit train --out DIR)."
         )
     prepared = prepare(build_config(config_file, {}))
-    status = _status(run_dir)
+    status = saved_status(run_dir)
     if status in ("interrupted", "terminated"):  # a stopped run's script runs the epochs its history holds
-        done = _epochs_done(run_dir)
+        done = count_epochs(run_dir / "history.csv")
         if 0 < done < prepared.config.epochs:  # the schedule was built for the whole run: it stays as it was
             prepared = replace(prepared, config=replace(prepared.config, epochs=done))
     data_file = script.with_suffix(".npz")
@@ -74,24 +74,6 @@ def write_export(run_dir: Path, script: Path, make_text: Callable[..., str]) -> 
     np.savez(buffer, **data_arrays(prepared))  # type: ignore[arg-type]
     _write_all({script: text.encode("utf-8"), data_file: buffer.getvalue()})
     return [script, data_file]
-
-
-def _epochs_done(run_dir: Path) -> int:
-    """The number of epochs in the run's history.csv (0 if unreadable)."""
-    try:
-        with open(run_dir / "history.csv", encoding="utf-8") as history:
-            return max(0, sum(1 for line in history if line.strip()) - 1)  # the header is not an epoch
-    except OSError:
-        return 0
-
-
-def _status(run_dir: Path) -> str | None:
-    """How the run ended, from its metrics.json (None if unreadable)."""
-    try:
-        status = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8")).get("status")
-    except (OSError, ValueError, AttributeError):
-        return None
-    return status if isinstance(status, str) else None
 
 
 def _write_all(contents: dict[Path, bytes]) -> None:
